@@ -1,0 +1,20 @@
+/* Test support shared by every stage's Check suites. */
+#ifndef KVM_CHECK_H
+#define KVM_CHECK_H
+
+#include <check.h>
+
+/*
+ * Adds a test that needs a usable /dev/kvm. Without one, the test is not run:
+ * it is reported by name as skipped, with the reason. Under CI=true a missing
+ * /dev/kvm is a failure instead, never a silent skip.
+ */
+void tcase_add_kvm_test(TCase *tc, const TTest *test);
+
+/* Runs the suite (Check forks each test), prints the skips, returns an exit status. */
+int run_suite(Suite *suite);
+
+/* The path of a guest binary built for this stage's tests (GUEST_DIR/name). */
+const char *guest_path(const char *name);
+
+#endif
