@@ -48,88 +48,88 @@ static const char *const exit_names[] = {
 
 const char *exit_reason_name(uint32_t reason)
 {
-        if (reason < sizeof(exit_names) / sizeof(exit_names[0]) && exit_names[reason])
-                return exit_names[reason];
-        return "an exit reason unknown to these headers";
+	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) && exit_names[reason])
+		return exit_names[reason];
+	return "an exit reason unknown to these headers";
 }
 
 /* book:begin trace */
 /* One line per exit: its name and, for port I/O, what went through the port. */
 void trace_exit(FILE *out, const struct vcpu *vcpu)
 {
-        const struct kvm_run *run = vcpu->run;
+	const struct kvm_run *run = vcpu->run;
 
-        fprintf(out, "exit %s", exit_reason_name(run->exit_reason));
-        if (run->exit_reason == KVM_EXIT_IO) {
-                const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
-                uint32_t first = 0;
+	fprintf(out, "exit %s", exit_reason_name(run->exit_reason));
+	if (run->exit_reason == KVM_EXIT_IO) {
+		const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
+		uint32_t first = 0;
 
-                for (unsigned i = 0; i < run->io.size && i < sizeof(first) &&
-                                     run->io.data_offset + i < vcpu->run_size;
-                     i++)
-                        first |= (uint32_t)data[i] << (8 * i);
-                fprintf(out, " %s port=0x%x size=%u count=%u",
-                        run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
-                        run->io.size, run->io.count);
-                /* For IN the value is not known yet: we have not answered. */
-                if (run->io.direction == KVM_EXIT_IO_OUT)
-                        fprintf(out, " value=0x%x", first);
-        }
-        fputc('\n', out);
+		for (unsigned i = 0; i < run->io.size && i < sizeof(first) &&
+				     run->io.data_offset + i < vcpu->run_size;
+		     i++)
+			first |= (uint32_t)data[i] << (8 * i);
+		fprintf(out, " %s port=0x%x size=%u count=%u",
+			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
+			run->io.size, run->io.count);
+		/* For IN the value is not known yet: we have not answered. */
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			fprintf(out, " value=0x%x", first);
+	}
+	fputc('\n', out);
 }
 /* book:end trace */
 
 static void dump_segment(FILE *out, const char *name, const struct kvm_segment *seg)
 {
-        fprintf(out, "  %s selector=0x%04x base=0x%08llx limit=0x%08x\n", name, seg->selector,
-                (unsigned long long)seg->base, seg->limit);
+	fprintf(out, "  %s selector=0x%04x base=0x%08llx limit=0x%08x\n", name, seg->selector,
+		(unsigned long long)seg->base, seg->limit);
 }
 
 /* The bytes at the guest's instruction pointer, if that address is in guest memory. */
 static void dump_code(struct vcpu *vcpu, FILE *out, uint64_t linear)
 {
-        struct kvm_translation tr = {.linear_address = linear};
-        uint64_t gpa = linear;
+	struct kvm_translation tr = {.linear_address = linear};
+	uint64_t gpa = linear;
 
-        /* KVM_TRANSLATE walks the guest's page tables for us (none yet in real mode). */
-        if (ioctl(vcpu->fd, KVM_TRANSLATE, &tr) == 0 && tr.valid)
-                gpa = tr.physical_address;
-        const uint8_t *code = guest_ptr(vcpu->vm, gpa, 16);
-        if (!code) {
-                fprintf(out, "  code at 0x%llx: outside guest memory\n", (unsigned long long)gpa);
-                return;
-        }
-        fprintf(out, "  code at 0x%llx:", (unsigned long long)gpa);
-        for (int i = 0; i < 16; i++)
-                fprintf(out, " %02x", code[i]);
-        fputc('\n', out);
+	/* KVM_TRANSLATE walks the guest's page tables for us (none yet in real mode). */
+	if (ioctl(vcpu->fd, KVM_TRANSLATE, &tr) == 0 && tr.valid)
+		gpa = tr.physical_address;
+	const uint8_t *code = guest_ptr(vcpu->vm, gpa, 16);
+	if (!code) {
+		fprintf(out, "  code at 0x%llx: outside guest memory\n", (unsigned long long)gpa);
+		return;
+	}
+	fprintf(out, "  code at 0x%llx:", (unsigned long long)gpa);
+	for (int i = 0; i < 16; i++)
+		fprintf(out, " %02x", code[i]);
+	fputc('\n', out);
 }
 
 /* book:begin diag-dump */
 void diag_dump(struct vcpu *vcpu, FILE *out)
 {
-        struct kvm_regs r;
-        struct kvm_sregs s;
+	struct kvm_regs r;
+	struct kvm_sregs s;
 
-        if (vcpu->run)
-                fprintf(out, "vCPU state at %s:\n", exit_reason_name(vcpu->run->exit_reason));
-        if (vcpu_get_regs(vcpu, &r) < 0 || vcpu_get_sregs(vcpu, &s) < 0) {
-                fprintf(out, "  (cannot read the registers: %s)\n", vcpu->vm->error);
-                return;
-        }
-        fprintf(out, "  rip=0x%016llx rsp=0x%016llx rflags=0x%08llx\n", (unsigned long long)r.rip,
-                (unsigned long long)r.rsp, (unsigned long long)r.rflags);
-        fprintf(out, "  rax=0x%016llx rbx=0x%016llx rcx=0x%016llx rdx=0x%016llx\n",
-                (unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
-                (unsigned long long)r.rdx);
-        fprintf(out, "  rsi=0x%016llx rdi=0x%016llx rbp=0x%016llx\n", (unsigned long long)r.rsi,
-                (unsigned long long)r.rdi, (unsigned long long)r.rbp);
-        dump_segment(out, "cs", &s.cs);
-        dump_segment(out, "ds", &s.ds);
-        dump_segment(out, "ss", &s.ss);
-        fprintf(out, "  cr0=0x%08llx cr2=0x%08llx cr3=0x%08llx cr4=0x%08llx efer=0x%llx\n",
-                (unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
-                (unsigned long long)s.cr4, (unsigned long long)s.efer);
-        dump_code(vcpu, out, s.cs.base + r.rip);
+	if (vcpu->run)
+		fprintf(out, "vCPU state at %s:\n", exit_reason_name(vcpu->run->exit_reason));
+	if (vcpu_get_regs(vcpu, &r) < 0 || vcpu_get_sregs(vcpu, &s) < 0) {
+		fprintf(out, "  (cannot read the registers: %s)\n", vcpu->vm->error);
+		return;
+	}
+	fprintf(out, "  rip=0x%016llx rsp=0x%016llx rflags=0x%08llx\n", (unsigned long long)r.rip,
+		(unsigned long long)r.rsp, (unsigned long long)r.rflags);
+	fprintf(out, "  rax=0x%016llx rbx=0x%016llx rcx=0x%016llx rdx=0x%016llx\n",
+		(unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
+		(unsigned long long)r.rdx);
+	fprintf(out, "  rsi=0x%016llx rdi=0x%016llx rbp=0x%016llx\n", (unsigned long long)r.rsi,
+		(unsigned long long)r.rdi, (unsigned long long)r.rbp);
+	dump_segment(out, "cs", &s.cs);
+	dump_segment(out, "ds", &s.ds);
+	dump_segment(out, "ss", &s.ss);
+	fprintf(out, "  cr0=0x%08llx cr2=0x%08llx cr3=0x%08llx cr4=0x%08llx efer=0x%llx\n",
+		(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
+		(unsigned long long)s.cr4, (unsigned long long)s.efer);
+	dump_code(vcpu, out, s.cs.base + r.rip);
 }
 /* book:end diag-dump */

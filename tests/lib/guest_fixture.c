@@ -6,72 +6,72 @@
 
 void start_guest(struct fixture *f, const char *guest, entry_setup setup)
 {
-        memset(f, 0, sizeof(*f));
-        vm_init(&f->vm);
-        f->vcpu.fd = -1;
-        f->vm.console = open_memstream(&f->output, &f->output_len);
-        ck_assert_ptr_nonnull(f->vm.console);
-        ck_assert_msg(kvm_open(&f->vm, "/dev/kvm") == 0, "%s", f->vm.error);
-        ck_assert_msg(vm_create(&f->vm) == 0, "%s", f->vm.error);
-        ck_assert_msg(vm_load_guest(&f->vm, guest_path(guest)) == 0, "%s", f->vm.error);
-        ck_assert_msg(vcpu_create(&f->vm, &f->vcpu) == 0, "%s", f->vm.error);
-        ck_assert_msg(setup(&f->vcpu) == 0, "%s", f->vm.error);
+	memset(f, 0, sizeof(*f));
+	vm_init(&f->vm);
+	f->vcpu.fd = -1;
+	f->vm.console = open_memstream(&f->output, &f->output_len);
+	ck_assert_ptr_nonnull(f->vm.console);
+	ck_assert_msg(kvm_open(&f->vm, "/dev/kvm") == 0, "%s", f->vm.error);
+	ck_assert_msg(vm_create(&f->vm) == 0, "%s", f->vm.error);
+	ck_assert_msg(vm_load_guest(&f->vm, guest_path(guest)) == 0, "%s", f->vm.error);
+	ck_assert_msg(vcpu_create(&f->vm, &f->vcpu) == 0, "%s", f->vm.error);
+	ck_assert_msg(setup(&f->vcpu) == 0, "%s", f->vm.error);
 }
 
 enum run_outcome run_to_end(struct fixture *f)
 {
-        enum run_outcome outcome = vcpu_run(&f->vcpu);
+	enum run_outcome outcome = vcpu_run(&f->vcpu);
 
-        fflush(f->vm.console);
-        return outcome;
+	fflush(f->vm.console);
+	return outcome;
 }
 
 struct kvm_regs regs_of(struct fixture *f)
 {
-        struct kvm_regs regs;
+	struct kvm_regs regs;
 
-        ck_assert_msg(vcpu_get_regs(&f->vcpu, &regs) == 0, "%s", f->vm.error);
-        return regs;
+	ck_assert_msg(vcpu_get_regs(&f->vcpu, &regs) == 0, "%s", f->vm.error);
+	return regs;
 }
 
 struct kvm_sregs sregs_of(struct fixture *f)
 {
-        struct kvm_sregs sregs;
+	struct kvm_sregs sregs;
 
-        ck_assert_msg(vcpu_get_sregs(&f->vcpu, &sregs) == 0, "%s", f->vm.error);
-        return sregs;
+	ck_assert_msg(vcpu_get_sregs(&f->vcpu, &sregs) == 0, "%s", f->vm.error);
+	return sregs;
 }
 
 void finish(struct fixture *f)
 {
-        vcpu_destroy(&f->vcpu);
-        vm_destroy(&f->vm);
-        fclose(f->vm.console);
-        free(f->output);
+	vcpu_destroy(&f->vcpu);
+	vm_destroy(&f->vm);
+	fclose(f->vm.console);
+	free(f->output);
 }
 
 struct kvm_run *fake_io(struct fake_exit *f, uint8_t direction, uint16_t port, uint8_t size,
-                        uint32_t count)
+			uint32_t count)
 {
-        memset(f, 0, sizeof(*f));
-        vm_init(&f->vm);
-        f->vm.console = open_memstream(&f->output, &f->output_len);
-        ck_assert_ptr_nonnull(f->vm.console);
-        f->vcpu.vm = &f->vm;
-        f->vcpu.run = (struct kvm_run *)f->page;
-        f->vcpu.run_size = sizeof(f->page);
-        struct kvm_run *run = f->vcpu.run;
-        run->exit_reason = KVM_EXIT_IO;
-        run->io.direction = direction;
-        run->io.port = port;
-        run->io.size = size;
-        run->io.count = count;
-        run->io.data_offset = 1024;
-        return run;
+	memset(f, 0, sizeof(*f));
+	vm_init(&f->vm);
+	f->vm.console = open_memstream(&f->output, &f->output_len);
+	ck_assert_ptr_nonnull(f->vm.console);
+	f->vcpu.vm = &f->vm;
+	f->vcpu.run = (struct kvm_run *)f->page;
+	f->vcpu.run_size = sizeof(f->page);
+	struct kvm_run *run = f->vcpu.run;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = direction;
+	run->io.port = port;
+	run->io.size = size;
+	run->io.count = count;
+	run->io.data_offset = 1024;
+	return run;
 }
 
 void fake_finish(struct fake_exit *f)
 {
-        fclose(f->vm.console);
-        free(f->output);
+	fclose(f->vm.console);
+	free(f->output);
 }

@@ -8,10 +8,10 @@
 #include "vmm.h"
 
 struct fixture {
-        struct vm vm;
-        struct vcpu vcpu;
-        char *output; /* what the guest printed, NUL-terminated after run_to_end() */
-        size_t output_len;
+	struct vm vm;
+	struct vcpu vcpu;
+	char *output; /* what the guest printed, NUL-terminated after run_to_end() */
+	size_t output_len;
 };
 
 /* Sets up the vCPU's entry state (real mode, protected mode, ...). */
@@ -25,15 +25,15 @@ void finish(struct fixture *f);
 
 /* A kvm_run of the test's own making, to drive vcpu_handle_exit() with any exit. */
 struct fake_exit {
-        struct vm vm;
-        struct vcpu vcpu;
-        uint8_t page[4096];
-        char *output;
-        size_t output_len;
+	struct vm vm;
+	struct vcpu vcpu;
+	uint8_t page[4096];
+	char *output;
+	size_t output_len;
 };
 
 struct kvm_run *fake_io(struct fake_exit *f, uint8_t direction, uint16_t port, uint8_t size,
-                        uint32_t count);
+			uint32_t count);
 void fake_finish(struct fake_exit *f);
 
 #endif

@@ -12,111 +12,111 @@
 /* A VM with memory but no KVM behind it. */
 static void memory_only_vm(struct vm *vm)
 {
-        vm_init(vm);
-        vm->mem = calloc(1, GUEST_MEM_SIZE);
-        ck_assert_ptr_nonnull(vm->mem);
-        vm->mem_size = GUEST_MEM_SIZE;
+	vm_init(vm);
+	vm->mem = calloc(1, GUEST_MEM_SIZE);
+	ck_assert_ptr_nonnull(vm->mem);
+	vm->mem_size = GUEST_MEM_SIZE;
 }
 
 /* A temporary guest file of `size` bytes, each byte 0x90; returns its path. */
 static const char *guest_file(char *path, size_t size)
 {
-        strcpy(path, "/tmp/guest-XXXXXX");
-        int fd = mkstemp(path);
-        ck_assert_int_ge(fd, 0);
-        uint8_t *bytes = malloc(size ? size : 1);
-        memset(bytes, 0x90, size);
-        ck_assert_int_eq(write(fd, bytes, size), (ssize_t)size);
-        free(bytes);
-        close(fd);
-        return path;
+	strcpy(path, "/tmp/guest-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	uint8_t *bytes = malloc(size ? size : 1);
+	memset(bytes, 0x90, size);
+	ck_assert_int_eq(write(fd, bytes, size), (ssize_t)size);
+	free(bytes);
+	close(fd);
+	return path;
 }
 
 START_TEST(guest_ptr_accepts_exactly_guest_memory)
 {
-        struct vm vm;
+	struct vm vm;
 
-        memory_only_vm(&vm);
-        ck_assert_ptr_eq(guest_ptr(&vm, 0, GUEST_MEM_SIZE), vm.mem);
-        ck_assert_ptr_eq(guest_ptr(&vm, GUEST_MEM_SIZE - 1, 1), vm.mem + GUEST_MEM_SIZE - 1);
-        ck_assert_ptr_nonnull(guest_ptr(&vm, GUEST_MEM_SIZE, 0));
-        ck_assert_ptr_null(guest_ptr(&vm, GUEST_MEM_SIZE, 1));
-        ck_assert_ptr_null(guest_ptr(&vm, 1, GUEST_MEM_SIZE));
-        ck_assert_ptr_null(guest_ptr(&vm, GUEST_MEM_SIZE + 1, 0));
-        free(vm.mem);
+	memory_only_vm(&vm);
+	ck_assert_ptr_eq(guest_ptr(&vm, 0, GUEST_MEM_SIZE), vm.mem);
+	ck_assert_ptr_eq(guest_ptr(&vm, GUEST_MEM_SIZE - 1, 1), vm.mem + GUEST_MEM_SIZE - 1);
+	ck_assert_ptr_nonnull(guest_ptr(&vm, GUEST_MEM_SIZE, 0));
+	ck_assert_ptr_null(guest_ptr(&vm, GUEST_MEM_SIZE, 1));
+	ck_assert_ptr_null(guest_ptr(&vm, 1, GUEST_MEM_SIZE));
+	ck_assert_ptr_null(guest_ptr(&vm, GUEST_MEM_SIZE + 1, 0));
+	free(vm.mem);
 }
 END_TEST
 
 START_TEST(guest_ptr_refuses_ranges_that_wrap_around)
 {
-        struct vm vm;
+	struct vm vm;
 
-        memory_only_vm(&vm);
-        ck_assert_ptr_null(guest_ptr(&vm, UINT64_MAX, 2));
-        ck_assert_ptr_null(guest_ptr(&vm, 2, UINT64_MAX));
-        ck_assert_ptr_null(guest_ptr(&vm, UINT64_MAX - 1, UINT64_MAX - 1));
-        free(vm.mem);
+	memory_only_vm(&vm);
+	ck_assert_ptr_null(guest_ptr(&vm, UINT64_MAX, 2));
+	ck_assert_ptr_null(guest_ptr(&vm, 2, UINT64_MAX));
+	ck_assert_ptr_null(guest_ptr(&vm, UINT64_MAX - 1, UINT64_MAX - 1));
+	free(vm.mem);
 }
 END_TEST
 
 START_TEST(guest_lands_at_the_load_address)
 {
-        struct vm vm;
-        char path[32];
+	struct vm vm;
+	char path[32];
 
-        memory_only_vm(&vm);
-        ck_assert_msg(vm_load_guest(&vm, guest_file(path, 3)) == 0, "%s", vm.error);
-        ck_assert_uint_eq(vm.mem[GUEST_LOAD_ADDR - 1], 0);
-        ck_assert_uint_eq(vm.mem[GUEST_LOAD_ADDR], 0x90);
-        ck_assert_uint_eq(vm.mem[GUEST_LOAD_ADDR + 2], 0x90);
-        ck_assert_uint_eq(vm.mem[GUEST_LOAD_ADDR + 3], 0);
-        unlink(path);
-        free(vm.mem);
+	memory_only_vm(&vm);
+	ck_assert_msg(vm_load_guest(&vm, guest_file(path, 3)) == 0, "%s", vm.error);
+	ck_assert_uint_eq(vm.mem[GUEST_LOAD_ADDR - 1], 0);
+	ck_assert_uint_eq(vm.mem[GUEST_LOAD_ADDR], 0x90);
+	ck_assert_uint_eq(vm.mem[GUEST_LOAD_ADDR + 2], 0x90);
+	ck_assert_uint_eq(vm.mem[GUEST_LOAD_ADDR + 3], 0);
+	unlink(path);
+	free(vm.mem);
 }
 END_TEST
 
 START_TEST(largest_guest_fits_and_one_byte_more_does_not)
 {
-        struct vm vm;
-        char path[32];
+	struct vm vm;
+	char path[32];
 
-        memory_only_vm(&vm);
-        ck_assert_msg(vm_load_guest(&vm, guest_file(path, GUEST_MAX_SIZE)) == 0, "%s", vm.error);
-        unlink(path);
-        ck_assert_int_eq(vm_load_guest(&vm, guest_file(path, GUEST_MAX_SIZE + 1)), -1);
-        ck_assert_ptr_nonnull(strstr(vm.error, "too large"));
-        unlink(path);
-        free(vm.mem);
+	memory_only_vm(&vm);
+	ck_assert_msg(vm_load_guest(&vm, guest_file(path, GUEST_MAX_SIZE)) == 0, "%s", vm.error);
+	unlink(path);
+	ck_assert_int_eq(vm_load_guest(&vm, guest_file(path, GUEST_MAX_SIZE + 1)), -1);
+	ck_assert_ptr_nonnull(strstr(vm.error, "too large"));
+	unlink(path);
+	free(vm.mem);
 }
 END_TEST
 
 START_TEST(missing_empty_and_directory_guests_are_refused)
 {
-        struct vm vm;
-        char path[32];
+	struct vm vm;
+	char path[32];
 
-        memory_only_vm(&vm);
-        ck_assert_int_eq(vm_load_guest(&vm, "/nonexistent/guest.bin"), -1);
-        ck_assert_ptr_nonnull(strstr(vm.error, "No such file or directory"));
-        ck_assert_int_eq(vm_load_guest(&vm, guest_file(path, 0)), -1);
-        ck_assert_ptr_nonnull(strstr(vm.error, "empty"));
-        unlink(path);
-        ck_assert_int_eq(vm_load_guest(&vm, "/tmp"), -1);
-        ck_assert_ptr_nonnull(strstr(vm.error, "not a regular file"));
-        free(vm.mem);
+	memory_only_vm(&vm);
+	ck_assert_int_eq(vm_load_guest(&vm, "/nonexistent/guest.bin"), -1);
+	ck_assert_ptr_nonnull(strstr(vm.error, "No such file or directory"));
+	ck_assert_int_eq(vm_load_guest(&vm, guest_file(path, 0)), -1);
+	ck_assert_ptr_nonnull(strstr(vm.error, "empty"));
+	unlink(path);
+	ck_assert_int_eq(vm_load_guest(&vm, "/tmp"), -1);
+	ck_assert_ptr_nonnull(strstr(vm.error, "not a regular file"));
+	free(vm.mem);
 }
 END_TEST
 
 int main(void)
 {
-        Suite *s = suite_create("loading a guest");
-        TCase *tc = tcase_create("guest memory");
+	Suite *s = suite_create("loading a guest");
+	TCase *tc = tcase_create("guest memory");
 
-        tcase_add_test(tc, guest_ptr_accepts_exactly_guest_memory);
-        tcase_add_test(tc, guest_ptr_refuses_ranges_that_wrap_around);
-        tcase_add_test(tc, guest_lands_at_the_load_address);
-        tcase_add_test(tc, largest_guest_fits_and_one_byte_more_does_not);
-        tcase_add_test(tc, missing_empty_and_directory_guests_are_refused);
-        suite_add_tcase(s, tc);
-        return run_suite(s);
+	tcase_add_test(tc, guest_ptr_accepts_exactly_guest_memory);
+	tcase_add_test(tc, guest_ptr_refuses_ranges_that_wrap_around);
+	tcase_add_test(tc, guest_lands_at_the_load_address);
+	tcase_add_test(tc, largest_guest_fits_and_one_byte_more_does_not);
+	tcase_add_test(tc, missing_empty_and_directory_guests_are_refused);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
 }
