@@ -37,6 +37,7 @@ static enum exit_action port_out(struct vm *vm, uint16_t port, const uint8_t *da
 			vm->reports++;
 			fprintf(vm->console, "guest reported %u (0x%x)\n", value, value);
 		}
+		fflush(vm->console);
 		return EXIT_CONTINUE;
 	}
 	vm_fail(vm, "the guest wrote to I/O port 0x%x, which this VMM does not have", port);
