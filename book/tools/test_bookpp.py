@@ -1,0 +1,254 @@
+#!/usr/bin/python3
+"""Self-test of bookpp.py: a tiny repository in a temporary directory, one test per rule.
+
+Run: /usr/bin/python3 book/tools/test_bookpp.py   (make -C book check runs it)
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bookpp  # noqa: E402
+
+FILES = {
+    "stage01-demo/main.c": """\
+#include <stdio.h>
+#define LOAD_ADDR 0x7c00
+#define STACK_TOP LOAD_ADDR /* the stack ends where the guest starts */
+
+/* book:begin greet */
+static void greet(const char *who)
+{
+	printf("hello, %s\\n", who);
+	fflush(stdout);
+}
+/* book:end greet */
+
+int main(int argc, char **argv)
+{
+	greet(argc > 1 ? argv[1] : "world");
+	return 0;
+}
+""",
+    "stage01-demo/hello.sh": """\
+echo "hello from the demo"
+echo "took $$ ms"
+""",
+    "guest-asm/01-demo/hello.asm": """\
+bits 16
+; book:begin hello
+	mov dx, 0xe9
+	mov al, 'A'
+	out dx, al
+	hlt
+; book:end hello
+""",
+    "diffs/stage02-demo.diff": """\
+diff -ruN stage01-demo/main.c stage02-demo/main.c
+--- stage01-demo/main.c	2024-01-01 00:00:00
++++ stage02-demo/main.c	2024-01-02 00:00:00
+@@ -1,2 +1,2 @@
+-#include <stdio.h>
++#include <stdlib.h>
+diff -ruN stage01-demo/vmm.h stage02-demo/vmm.h
+--- stage01-demo/vmm.h	1970-01-01 00:00:00
++++ stage02-demo/vmm.h	2024-01-02 00:00:00
+@@ -0,0 +1 @@
++#define NEW 1
+""",
+    "book/diagrams/map.dot": 'digraph m { a [label="at {{stage01-demo/main.c:STACK_TOP}}"]; }\n',
+    "book/01-demo.md": """\
+# Demo chapter
+
+<!-- listing: stage01-demo/main.c#greet -->
+
+<!-- listing: guest-asm/01-demo/hello.asm#hello -->
+
+A short snippet that is not a copy is fine:
+
+```c
+greet("you");
+return 0;
+```
+
+<!-- run -->
+```console
+$ sh stage01-demo/hello.sh
+hello from the demo
+took {...} ms
+```
+
+<!-- diff: stage02-demo/main.c -->
+
+<!-- diagram: map The memory map -->
+""",
+    "book/02-more.md": "# More\n\nSee [the demo](01-demo.md).\n",
+}
+
+
+class BookppTest(unittest.TestCase):
+    def setUp(self):
+        self.top = tempfile.mkdtemp(prefix="bookpp-test-")
+        for path, text in FILES.items():
+            self.write(path, text)
+        subprocess.run(["git", "init", "-q"], cwd=self.top, check=True)
+        subprocess.run(["git", "add", "-A"], cwd=self.top, check=True)
+
+    def tearDown(self):
+        shutil.rmtree(self.top)
+
+    def write(self, path, text):
+        os.makedirs(os.path.dirname(os.path.join(self.top, path)), exist_ok=True)
+        with open(os.path.join(self.top, path), "w") as f:
+            f.write(text)
+
+    def edit(self, path, old, new):
+        with open(os.path.join(self.top, path)) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        self.write(path, text.replace(old, new))
+
+    def run_book(self):
+        """(pages, errors) of a check, run blocks included."""
+        book = bookpp.Book(self.top)
+        pages = book.process()
+        book.run_all(kvm=True)
+        return pages, "\n".join(book.errors)
+
+    def assertProblem(self, *expected):
+        _, errors = self.run_book()
+        for text in expected:
+            self.assertIn(text, errors)
+
+    def test_good_book_passes_and_shows_the_code(self):
+        pages, errors = self.run_book()
+        self.assertEqual(errors, "")
+        chapter = "\n".join(pages["book/01-demo.md"])
+        self.assertIn('\tprintf("hello, %s\\n", who);', chapter)
+        self.assertIn("[`stage01-demo/main.c`]{.path} [lines 6–10]{.where}", chapter)
+        self.assertIn("``` {.nasm}\nmov dx, 0xe9", chapter)
+        self.assertNotIn("book:begin", chapter)
+        self.assertIn("-#include <stdio.h>", chapter)  # the diff, main.c only
+        self.assertNotIn("#define NEW", chapter)
+        self.assertIn('<img src="diagrams/map.svg" alt="The memory map">', chapter)
+        self.assertIn("[the demo](01-demo.html)", "\n".join(pages["book/02-more.md"]))
+
+    def test_a_changed_line_in_a_region_shows_up(self):
+        self.edit("stage01-demo/main.c", "fflush(stdout);", "fflush(stderr);")
+        pages, errors = self.run_book()
+        self.assertEqual(errors, "")
+        self.assertIn("fflush(stderr);", "\n".join(pages["book/01-demo.md"]))
+
+    def test_missing_region(self):
+        self.edit("book/01-demo.md", "main.c#greet", "main.c#great")
+        self.assertProblem("book/01-demo.md:3: listing: stage01-demo/main.c has no region 'great'"
+                           " (regions there: greet)")
+
+    def test_missing_file(self):
+        self.edit("book/01-demo.md", "stage01-demo/main.c#", "stage01-demo/mian.c#")
+        self.assertProblem("book/01-demo.md:3: listing: no file stage01-demo/mian.c")
+
+    def test_unused_region(self):
+        self.edit("stage01-demo/main.c", "int main", "/* book:begin main */\nint main")
+        self.edit("stage01-demo/main.c", "return 0;\n}\n", "return 0;\n}\n/* book:end main */\n")
+        self.assertProblem("stage01-demo/main.c:13: region 'main' is not used by any chapter")
+
+    def test_region_carried_unchanged_to_the_next_stage_needs_no_listing(self):
+        self.write("stage02-demo/main.c", FILES["stage01-demo/main.c"])
+        self.write("book/02-more.md", "# More\n")
+        subprocess.run(["git", "add", "-A"], cwd=self.top, check=True)
+        self.assertEqual(self.run_book()[1], "")
+        self.edit("stage02-demo/main.c", "fflush(stdout);", "fflush(stderr);")
+        self.edit("book/01-demo.md", "stage02-demo/main.c", "stage02-demo/vmm.h")
+        self.assertProblem("stage02-demo/main.c:5: region 'greet' is not used by any chapter "
+                           "(it changed since stage01-demo/main.c")
+        self.write("book/02-more.md", "# More\n<!-- diff: stage02-demo/main.c -->\n")
+        self.assertEqual(self.run_book()[1], "")  # the diff shows what changed
+
+    def test_regions_wait_for_their_chapter(self):
+        self.write("stage03-later/x.c", "/* book:begin x */\nint x;\n/* book:end x */\n")
+        subprocess.run(["git", "add", "-A"], cwd=self.top, check=True)
+        self.assertEqual(self.run_book()[1], "")
+        self.write("book/03-later.md", "# Later\n")
+        self.assertProblem("stage03-later/x.c:1: region 'x' is not used by any chapter")
+
+    def test_deleted_end_marker(self):
+        self.edit("stage01-demo/main.c", "/* book:end greet */\n", "")
+        self.assertProblem("stage01-demo/main.c:5: 'book:begin greet' has no matching "
+                           "'book:end greet'")
+
+    def test_duplicate_marker(self):
+        self.edit("guest-asm/01-demo/hello.asm", "\thlt\n", "; book:begin hello\n\thlt\n")
+        self.assertProblem("guest-asm/01-demo/hello.asm:6: region 'hello' begins again "
+                           "(first at line 2)")
+
+    def test_marker_outside_a_comment(self):
+        self.edit("stage01-demo/main.c", "/* book:end greet */", "book:end greet")
+        self.assertProblem("stage01-demo/main.c:11: marker not understood")
+
+    def test_hand_copied_listing(self):
+        self.edit("book/01-demo.md", "# Demo chapter\n", "# Demo chapter\n\n```c\n"
+                  "int main(int argc, char **argv)\n{\n"
+                  "        greet(argc > 1 ? argv[1] : \"world\");\n\treturn 0;\n}\n```\n")
+        self.assertProblem("book/01-demo.md:4: lines 4-7 look like a hand copy of "
+                           "stage01-demo/main.c lines 13-16; mark it in stage01-demo/main.c")
+
+    def test_hand_copy_inside_a_region_names_it(self):
+        self.edit("book/01-demo.md", "greet(\"you\");\nreturn 0;\n",
+                  "\tmov dx, 0xe9\n\tmov al, 'A'\n\tout dx, al\n")
+        self.assertProblem("<!-- listing: guest-asm/01-demo/hello.asm#hello -->")
+
+    def test_output_mismatch(self):
+        self.edit("book/01-demo.md", "hello from the demo", "hello from a demo")
+        _, errors = self.run_book()
+        self.assertIn("book/01-demo.md:16: the commands' output differs from the chapter", errors)
+        self.assertIn("-hello from a demo\n+hello from the demo", errors)
+
+    def test_mask_is_needed_for_changing_output(self):
+        self.edit("book/01-demo.md", "took {...} ms", "took 12 ms")
+        self.assertProblem("-took 12 ms\n+took ")
+
+    def test_diff_of_a_file_not_in_the_diff(self):
+        self.edit("book/01-demo.md", "stage02-demo/main.c", "stage02-demo/run.c")
+        self.assertProblem("book/01-demo.md:21: diff: diffs/stage02-demo.diff does not change "
+                           "run.c (it changes: main.c, vmm.h)")
+
+    def test_diagram_numbers_come_from_the_code(self):
+        book = bookpp.Book(self.top)
+        book.process()
+        self.assertIn('label="at 0x7c00"', book.diagram_source("map"))
+        self.edit("book/diagrams/map.dot", "STACK_TOP", "STACK_BOTTOM")
+        self.assertProblem("book/diagrams/map.dot:1: {{stage01-demo/main.c:STACK_BOTTOM}}: "
+                           "no #define/equ STACK_BOTTOM")
+
+    def test_typo_in_a_directive(self):
+        self.edit("book/01-demo.md", "<!-- listing: guest", "<!-- lisitng: guest")
+        self.assertProblem("book/01-demo.md:5: unknown directive 'lisitng': did you mean "
+                           "'listing'?")
+
+    @unittest.skipUnless(shutil.which("pandoc") and shutil.which("dot"), "needs pandoc, dot")
+    def test_html(self):
+        for name in ("book.css", "template.html"):
+            shutil.copy(os.path.join(os.path.dirname(bookpp.__file__), "..", name),
+                        os.path.join(self.top, "book"))
+        book = bookpp.Book(self.top)
+        pages = book.process()
+        out = os.path.join(self.top, "build", "book")
+        bookpp.build_html(book, pages, out)
+        with open(os.path.join(out, "01-demo.html")) as f:
+            page = f.read()
+        self.assertIn('href="02-more.html">More →', page)
+        self.assertIn('class="sourceCode c"', page)
+        self.assertIn('<img src="diagrams/map.svg"', page)
+        self.assertTrue(os.path.exists(os.path.join(out, "diagrams", "map.svg")))
+        with open(os.path.join(out, "index.html")) as f:
+            self.assertIn('<a href="01-demo.html">Demo chapter</a>', f.read())
+
+
+if __name__ == "__main__":
+    unittest.main()
