@@ -4,6 +4,7 @@
 #   make check           every stage's tests      make check-stage02   one stage's
 #   make check SANITIZE=1  the same, built with ASan + UBSan
 #   make diffs           diffs/stageNN-*.diff: each stage against the one before
+#   make book            the book as HTML in build/book/ (make check checks it against the code)
 #   make deps            install what is missing (Debian/Ubuntu)
 #   make clean
 STAGE_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard stage[0-9][0-9]-*/Makefile)))
@@ -26,6 +27,7 @@ $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d)
 
 check: deps-ok test-deps-ok
 	@status=0; for s in $(STAGES); do $(MAKE) --no-print-directory check-$$s || status=1; done; \
+	$(MAKE) --no-print-directory check-book || status=1; \
 	if [ $$status = 0 ]; then echo "make check: every stage passed"; \
 	else echo "make check: FAILED (see above)"; fi; exit $$status
 
@@ -34,7 +36,14 @@ deps-ok:
 test-deps-ok:
 	@tools/deps check test
 deps:
-	@tools/deps install build test
+	@tools/deps install build test book
+
+# The book: listings, diffs and outputs come from the code, so drift fails check-book.
+book: deps-ok
+	@tools/deps check book
+	@$(MAKE) --no-print-directory -C book
+check-book:
+	@$(MAKE) --no-print-directory -C book check
 
 diffs:
 	@tools/diffs
@@ -43,4 +52,4 @@ clean:
 	@for d in $(STAGE_DIRS); do $(MAKE) --no-print-directory -C $$d clean; done
 	rm -rf build diffs .current-stage
 
-.PHONY: all check deps deps-ok test-deps-ok diffs clean
+.PHONY: all check check-book book deps deps-ok test-deps-ok diffs clean
