@@ -173,6 +173,16 @@ static int load_flat_segments(struct vm *vm, struct kvm_sregs *sregs, enum gdt_i
 /* book:end gdt-write */
 
 /* book:begin vcpu-start */
+static int kept(struct vm *vm, const char *name, uint64_t set, uint64_t now)
+{
+	if (now == set)
+		return 0;
+	return vm_fail(vm,
+		       "KVM_SET_SREGS: KVM did not keep %s=0x%llx (it reads back 0x%llx): "
+		       "this KVM cannot run a guest in this mode",
+		       name, (unsigned long long)set, (unsigned long long)now);
+}
+
 /*
  * Sets the special registers, then starts the guest at its load address. A KVM
  * may take a control register value it cannot run without saying so (kvm_pvm,
@@ -184,13 +194,10 @@ static int vcpu_start(struct vcpu *vcpu, const struct kvm_sregs *sregs)
 
 	if (ioctl(vcpu->fd, KVM_SET_SREGS, sregs) < 0)
 		return vm_fail_errno(vcpu->vm, "KVM_SET_SREGS");
-	if (vcpu_get_sregs(vcpu, &now) < 0)
+	if (vcpu_get_sregs(vcpu, &now) < 0 || kept(vcpu->vm, "CR0", sregs->cr0, now.cr0) < 0 ||
+	    kept(vcpu->vm, "CR4", sregs->cr4, now.cr4) < 0 ||
+	    kept(vcpu->vm, "EFER", sregs->efer, now.efer) < 0)
 		return -1;
-	if (now.cr0 != sregs->cr0)
-		return vm_fail(vcpu->vm,
-			       "KVM_SET_SREGS: KVM did not keep CR0=0x%llx (it reads back 0x%llx): "
-			       "this KVM cannot run a guest in this mode",
-			       (unsigned long long)sregs->cr0, (unsigned long long)now.cr0);
 
 	struct kvm_regs regs = {
 	    .rip = GUEST_LOAD_ADDR,
