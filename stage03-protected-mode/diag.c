@@ -81,11 +81,10 @@ void trace_exit(FILE *out, const struct vcpu *vcpu)
 
 static void dump_segment(FILE *out, const char *name, const struct kvm_segment *seg)
 {
-	fprintf(
-	    out,
-	    "  %s selector=0x%04x base=0x%08llx limit=0x%08x type=0x%x dpl=%u db=%u l=%u g=%u\n",
-	    name, seg->selector, (unsigned long long)seg->base, seg->limit, seg->type, seg->dpl,
-	    seg->db, seg->l, seg->g);
+	fprintf(out, "  %s selector=0x%04x base=0x%08llx limit=0x%08x", name, seg->selector,
+		(unsigned long long)seg->base, seg->limit);
+	fprintf(out, " type=0x%x dpl=%u db=%u l=%u g=%u\n", seg->type, seg->dpl, seg->db, seg->l,
+		seg->g);
 }
 
 /* The bytes at the guest's instruction pointer, if that address is in guest memory. */
