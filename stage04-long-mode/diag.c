@@ -111,8 +111,8 @@ static void dump_code(struct vcpu *vcpu, FILE *out, uint64_t linear)
 /* book:begin reset-state */
 /*
  * After a shutdown, KVM on AMD (SVM) re-initializes the vCPU: what we read back
- * then is the reset state (CS:IP = 0xf000:0xfff0, SDM vol. 3A 9.1.1), not the
- * state at the fault. KVM on Intel (VT-x) keeps the state at the fault.
+ * then is the reset state (CS:IP = 0xf000:0xfff0: SDM vol. 3A, "Processor State
+ * After Reset"), not the state at the fault. KVM on Intel (VT-x) keeps the state.
  */
 static bool looks_like_reset(const struct kvm_regs *r, const struct kvm_sregs *s)
 {
