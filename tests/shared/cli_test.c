@@ -3,37 +3,17 @@
  * Shared by every stage whose main() takes [options] [GUEST.bin].
  */
 #include "kvm_check.h"
+#include "run_vmm.h"
 #include "vmm.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-
-#ifndef VMM_BINARY
-#error "VMM_BINARY must name the stage's built VMM"
-#endif
-
-/* Runs the VMM with `args`; returns its exit status and what it printed (both streams). */
-static int run_vmm(const char *args, char *output, size_t size)
-{
-	char command[4096];
-
-	snprintf(command, sizeof(command), "%s %s 2>&1", VMM_BINARY, args);
-	FILE *p = popen(command, "r");
-	ck_assert_ptr_nonnull(p);
-	size_t n = fread(output, 1, size - 1, p);
-	output[n] = '\0';
-	int status = pclose(p);
-	ck_assert_msg(WIFEXITED(status), "the VMM did not exit normally: %s", output);
-	return WEXITSTATUS(status);
-}
 
 START_TEST(help_shows_the_load_address_and_exits_0)
 {
 	char out[4096];
 	char address[32];
 
-	ck_assert_int_eq(run_vmm("--help", out, sizeof(out)), 0);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "--help"), 0);
 	snprintf(address, sizeof(address), "0x%x", GUEST_LOAD_ADDR);
 	ck_assert_ptr_nonnull(strstr(out, "usage: ./run"));
 	ck_assert_ptr_nonnull(strstr(out, address));
@@ -44,7 +24,7 @@ START_TEST(unknown_option_is_named_and_exits_2)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_vmm("--frobnicate", out, sizeof(out)), 2);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "--frobnicate"), 2);
 	ck_assert_ptr_nonnull(strstr(out, "'--frobnicate'"));
 	ck_assert_ptr_nonnull(strstr(out, "--help"));
 }
@@ -54,7 +34,7 @@ START_TEST(missing_guest_file_is_named_and_exits_1)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_vmm("/nonexistent/guest.bin", out, sizeof(out)), 1);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "/nonexistent/guest.bin"), 1);
 	ck_assert_ptr_nonnull(strstr(out, "/nonexistent/guest.bin: No such file or directory"));
 }
 END_TEST
@@ -63,7 +43,7 @@ START_TEST(default_guest_runs_and_exits_0)
 {
 	char out[4096];
 
-	ck_assert_msg(run_vmm("", out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(run_vmm_argv(out, sizeof(out), (char *const[]){NULL}) == 0, "%s", out);
 	ck_assert_uint_gt(strlen(out), 0);
 }
 END_TEST

@@ -1,35 +1,15 @@
 /* stage03-protected-mode: ./run --entry MODE picks how the vCPU starts. */
 #include "kvm_check.h"
+#include "run_vmm.h"
 #include "vmm.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-
-#ifndef VMM_BINARY
-#error "VMM_BINARY must name the stage's built VMM"
-#endif
-
-/* Runs the VMM with `args`; returns its exit status and what it printed (both streams). */
-static int run_vmm(const char *args, char *output, size_t size)
-{
-	char command[4096];
-
-	snprintf(command, sizeof(command), "%s %s 2>&1", VMM_BINARY, args);
-	FILE *p = popen(command, "r");
-	ck_assert_ptr_nonnull(p);
-	size_t n = fread(output, 1, size - 1, p);
-	output[n] = '\0';
-	int status = pclose(p);
-	ck_assert_msg(WIFEXITED(status), "the VMM did not exit normally: %s", output);
-	return WEXITSTATUS(status);
-}
 
 START_TEST(help_lists_every_entry_mode_and_the_default)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_vmm("--help", out, sizeof(out)), 0);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "--help"), 0);
 	ck_assert_ptr_nonnull(strstr(out, "--entry MODE"));
 	ck_assert_ptr_nonnull(strstr(out, "(default: protected)"));
 	ck_assert_ptr_nonnull(strstr(out, "      protected "));
@@ -42,9 +22,9 @@ START_TEST(unknown_entry_mode_is_named_with_the_choices_and_exits_2)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_vmm("--entry unreal", out, sizeof(out)), 2);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "--entry", "unreal"), 2);
 	ck_assert_ptr_nonnull(strstr(out, "--entry 'unreal' is not one of: protected paged real"));
-	ck_assert_int_eq(run_vmm("--entry", out, sizeof(out)), 2);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "--entry"), 2);
 	ck_assert_ptr_nonnull(strstr(out, "--entry '' is not one of"));
 }
 END_TEST
@@ -52,10 +32,9 @@ END_TEST
 START_TEST(entry_real_runs_the_guest_that_switches_itself)
 {
 	char out[4096];
-	char args[4096];
 
-	snprintf(args, sizeof(args), "--entry real %s", guest_path("boot.bin"));
-	ck_assert_msg(run_vmm(args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(run_vmm(out, sizeof(out), "--entry", "real", guest_path("boot.bin")) == 0,
+		      "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "switched on by the guest itself"));
 }
 END_TEST
@@ -63,10 +42,9 @@ END_TEST
 START_TEST(unexpected_mmio_exit_stops_the_vmm_with_a_diagnostic)
 {
 	char out[4096];
-	char args[4096];
 
-	snprintf(args, sizeof(args), "--entry protected %s", guest_path("paging.bin"));
-	ck_assert_int_eq(run_vmm(args, out, sizeof(out)), 1);
+	ck_assert_int_eq(
+	    run_vmm(out, sizeof(out), "--entry", "protected", guest_path("paging.bin")), 1);
 	ck_assert_ptr_nonnull(strstr(out, "vmm: unexpected exit KVM_EXIT_MMIO"));
 	ck_assert_ptr_nonnull(strstr(out, "cr0=0x00000011"));
 	ck_assert_ptr_nonnull(strstr(out, "cs selector=0x0008"));

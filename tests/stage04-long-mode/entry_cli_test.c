@@ -1,35 +1,15 @@
 /* stage04-long-mode: ./run --entry MODE picks how the vCPU starts; long is the default. */
 #include "kvm_check.h"
+#include "run_vmm.h"
 #include "vmm.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-
-#ifndef VMM_BINARY
-#error "VMM_BINARY must name the stage's built VMM"
-#endif
-
-/* Runs the VMM with `args`; returns its exit status and what it printed (both streams). */
-static int run_vmm(const char *args, char *output, size_t size)
-{
-	char command[4096];
-
-	snprintf(command, sizeof(command), "%s %s 2>&1", VMM_BINARY, args);
-	FILE *p = popen(command, "r");
-	ck_assert_ptr_nonnull(p);
-	size_t n = fread(output, 1, size - 1, p);
-	output[n] = '\0';
-	int status = pclose(p);
-	ck_assert_msg(WIFEXITED(status), "the VMM did not exit normally: %s", output);
-	return WEXITSTATUS(status);
-}
 
 START_TEST(help_lists_every_entry_mode_and_the_default)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_vmm("--help", out, sizeof(out)), 0);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "--help"), 0);
 	ck_assert_ptr_nonnull(strstr(out, "--entry MODE"));
 	ck_assert_ptr_nonnull(strstr(out, "(default: long)"));
 	ck_assert_ptr_nonnull(strstr(out, "      long "));
@@ -43,10 +23,10 @@ START_TEST(unknown_entry_mode_is_named_with_the_choices_and_exits_2)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_vmm("--entry unreal", out, sizeof(out)), 2);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "--entry", "unreal"), 2);
 	ck_assert_ptr_nonnull(
 	    strstr(out, "--entry 'unreal' is not one of: long protected paged real"));
-	ck_assert_int_eq(run_vmm("--entry", out, sizeof(out)), 2);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), "--entry"), 2);
 	ck_assert_ptr_nonnull(strstr(out, "--entry '' is not one of"));
 }
 END_TEST
@@ -54,10 +34,10 @@ END_TEST
 START_TEST(entry_protected_runs_the_guest_that_switches_itself)
 {
 	char out[4096];
-	char args[4096];
 
-	snprintf(args, sizeof(args), "--entry protected %s", guest_path("switch.bin"));
-	ck_assert_msg(run_vmm(args, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(run_vmm(out, sizeof(out), "--entry", "protected", guest_path("switch.bin")) ==
+			  0,
+		      "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "switched on by the guest itself"));
 }
 END_TEST
@@ -67,7 +47,7 @@ START_TEST(triple_fault_stops_the_vmm_with_a_diagnostic)
 {
 	char out[8192];
 
-	ck_assert_int_eq(run_vmm(guest_path("unmapped.bin"), out, sizeof(out)), 1);
+	ck_assert_int_eq(run_vmm(out, sizeof(out), guest_path("unmapped.bin")), 1);
 	ck_assert_ptr_nonnull(strstr(out, "vmm: the guest shut down (KVM_EXIT_SHUTDOWN)"));
 	ck_assert_ptr_nonnull(strstr(out, "vCPU state at KVM_EXIT_SHUTDOWN:"));
 	ck_assert_ptr_nonnull(strstr(out, " cr2="));

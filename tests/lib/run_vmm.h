@@ -1,0 +1,15 @@
+/* Running the stage's VMM binary as a person would, for command-line tests. */
+#ifndef RUN_VMM_H
+#define RUN_VMM_H
+
+#include <stddef.h>
+
+/*
+ * Runs VMM_BINARY with args (NULL-terminated), no shell involved (the emulated
+ * hosts have none). Returns its exit status; output gets what it printed on
+ * stdout and stderr, NUL-terminated. Fails the test if it did not exit normally.
+ */
+int run_vmm_argv(char *output, size_t size, char *const args[]);
+#define run_vmm(output, size, ...) run_vmm_argv(output, size, (char *const[]){__VA_ARGS__, NULL})
+
+#endif
