@@ -125,7 +125,13 @@ START_TEST(unknown_port_stops_the_guest_with_a_diagnostic)
 	fclose(out);
 	ck_assert_ptr_nonnull(strstr(dump, "KVM_EXIT_IO"));
 	ck_assert_ptr_nonnull(strstr(dump, "rax=0x0000000000001234"));
-	ck_assert_ptr_nonnull(strstr(dump, "code at 0x7c05: f4")); /* RIP is past the OUT: HLT */
+	/*
+	 * Where RIP points at an I/O exit depends on the KVM: hardware KVM leaves it on
+	 * the OUT (e6 99) and moves past it on the next KVM_RUN; the software KVM of
+	 * our build machines has moved it to the HLT (f4) already.
+	 */
+	ck_assert_msg(strstr(dump, "code at 0x7c03: e6 99 f4") || strstr(dump, "code at 0x7c05: f4"),
+		      "%s", dump);
 	free(dump);
 	finish(&f);
 }
