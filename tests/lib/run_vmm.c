@@ -11,7 +11,7 @@
 
 extern char **environ;
 
-int run_vmm_argv(char *output, size_t size, char *const args[])
+int run_vmm_argv(char *output, size_t size, const char *const args[])
 {
 	char *argv[16] = {VMM_BINARY};
 	int fds[2];
@@ -19,7 +19,7 @@ int run_vmm_argv(char *output, size_t size, char *const args[])
 	posix_spawn_file_actions_t actions;
 
 	for (int i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = args[i];
+		argv[i + 1] = (char *)args[i]; /* exec does not write them */
 	ck_assert_int_eq(pipe(fds), 0);
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);

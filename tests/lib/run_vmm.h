@@ -9,7 +9,7 @@
  * hosts have none). Returns its exit status; output gets what it printed on
  * stdout and stderr, NUL-terminated. Fails the test if it did not exit normally.
  */
-int run_vmm_argv(char *output, size_t size, char *const args[]);
-#define run_vmm(output, size, ...) run_vmm_argv(output, size, (char *const[]){__VA_ARGS__, NULL})
+int run_vmm_argv(char *output, size_t size, const char *const args[]);
+#define run_vmm(output, size, ...) run_vmm_argv(output, size, (const char *const[]){__VA_ARGS__, NULL})
 
 #endif
