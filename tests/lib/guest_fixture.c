@@ -34,6 +34,7 @@ struct kvm_regs regs_of(struct fixture *f)
 	return regs;
 }
 
+#ifdef __x86_64__
 struct kvm_sregs sregs_of(struct fixture *f)
 {
 	struct kvm_sregs sregs;
@@ -41,6 +42,7 @@ struct kvm_sregs sregs_of(struct fixture *f)
 	ck_assert_msg(vcpu_get_sregs(&f->vcpu, &sregs) == 0, "%s", f->vm.error);
 	return sregs;
 }
+#endif
 
 void finish(struct fixture *f)
 {

@@ -20,7 +20,10 @@ typedef int (*entry_setup)(struct vcpu *vcpu);
 void start_guest(struct fixture *f, const char *guest, entry_setup setup);
 enum run_outcome run_to_end(struct fixture *f);
 struct kvm_regs regs_of(struct fixture *f);
+#ifdef __x86_64__
+/* x86 only: arm64 has no special registers, only system registers read one by one. */
 struct kvm_sregs sregs_of(struct fixture *f);
+#endif
 void finish(struct fixture *f);
 
 /* A kvm_run of the test's own making, to drive vcpu_handle_exit() with any exit. */
