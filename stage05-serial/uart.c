@@ -355,6 +355,11 @@ bool uart_rx_has_room(const struct uart *u)
 	return !loopback(u) && u->rx_count < rx_capacity(u);
 }
 
+bool uart_rts(const struct uart *u)
+{
+	return (u->mcr & UART_MCR_RTS) && !loopback(u);
+}
+
 bool uart_receive(struct uart *u, uint8_t byte)
 {
 	if (!uart_rx_has_room(u))

@@ -144,6 +144,13 @@ bool uart_receive(struct uart *u, uint8_t byte);
 
 /* Whether uart_receive() would accept a byte now. */
 bool uart_rx_has_room(const struct uart *u);
+
+/*
+ * The RTS output ("request to send", MCR bit 1): the receiver asks the other end
+ * to send. With hardware flow control the other end waits while it is off.
+ * In loopback the modem control outputs are held inactive, RTS included.
+ */
+bool uart_rts(const struct uart *u);
 /* book:end uart-api */
 
 #endif

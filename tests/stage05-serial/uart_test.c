@@ -352,6 +352,19 @@ START_TEST(loopback_holds_off_host_input)
 }
 END_TEST
 
+/* RTS is an output the other end watches: MCR bit 1, held inactive in loopback. */
+START_TEST(rts_follows_mcr_outside_loopback)
+{
+	ck_assert(!uart_rts(&u));
+	uart_write(&u, UART_MCR, UART_MCR_RTS);
+	ck_assert(uart_rts(&u));
+	uart_write(&u, UART_MCR, UART_MCR_RTS | UART_MCR_LOOP);
+	ck_assert(!uart_rts(&u));
+	uart_write(&u, UART_MCR, UART_MCR_DTR | UART_MCR_OUT2);
+	ck_assert(!uart_rts(&u));
+}
+END_TEST
+
 /* Loopback cannot hold a byte back, so it can overrun; reading LSR clears OE. */
 START_TEST(loopback_overrun_sets_oe_until_lsr_read)
 {
@@ -569,6 +582,7 @@ static Suite *uart_suite(void)
 	tcase_add_test(loop, msr_change_bits_latch_until_read);
 	tcase_add_test(loop, loopback_holds_off_host_input);
 	tcase_add_test(loop, loopback_overrun_sets_oe_until_lsr_read);
+	tcase_add_test(loop, rts_follows_mcr_outside_loopback);
 	suite_add_tcase(s, loop);
 
 	tcase_add_checked_fixture(irq, setup, NULL);
