@@ -1,0 +1,80 @@
+/* Page tables: the guest's map from virtual to physical addresses, built by the VMM. */
+#include "vmm.h"
+
+#include <string.h>
+
+/* book:begin paging32 */
+/*
+ * 32-bit paging (SDM vol. 3A, 4.3 "32-Bit Paging"). A 32-bit virtual address is
+ * cut into 10 + 10 + 12 bits: an index into the page directory that CR3 points
+ * at, an index into the page table that entry points at, and the offset within
+ * the 4 KiB page that the page-table entry names.
+ */
+#define PD32_INDEX(va) ((va) >> 22)           /* bits 31:22: one entry per 4 MiB */
+#define PT32_INDEX(va) (((va) >> 12) & 0x3ff) /* bits 21:12: one entry per 4 KiB */
+
+/*
+ * One page table covers virtual 0-4 MiB. It maps every page of guest RAM to
+ * itself (an identity map: the guest's code and data stay where they are when
+ * paging comes on) and one page more, REMAP_VIRT, to REMAP_PHYS: there is no RAM
+ * at REMAP_VIRT, so a guest that reaches memory there proves the MMU translates.
+ * Every other virtual address is unmapped: touching it is a page fault.
+ */
+int paging32_build(struct vm *vm)
+{
+	uint32_t *dir = guest_ptr(vm, PAGE_DIR_ADDR, PAGE_SIZE);
+	uint32_t *table = guest_ptr(vm, PAGE_TABLE_ADDR, PAGE_SIZE);
+
+	if (!dir || !table)
+		return vm_fail(vm, "the page tables at 0x%x do not fit in guest memory",
+			       PAGE_DIR_ADDR);
+	if (vm->mem_size > 1024 * PAGE_SIZE)
+		return vm_fail(vm, "one page table maps 4 MiB, and guest memory is larger");
+	memset(dir, 0, PAGE_SIZE);
+	memset(table, 0, PAGE_SIZE);
+	dir[PD32_INDEX(0)] = PAGE_TABLE_ADDR | PTE_PRESENT | PTE_WRITE;
+	for (uint32_t page = 0; page < vm->mem_size; page += PAGE_SIZE)
+		table[PT32_INDEX(page)] = page | PTE_PRESENT | PTE_WRITE;
+	table[PT32_INDEX(REMAP_VIRT)] = REMAP_PHYS | PTE_PRESENT | PTE_WRITE;
+	return 0;
+}
+/* book:end paging32 */
+
+/* book:begin paging64 */
+/*
+ * 4-level paging (SDM vol. 3A, 4.5 "4-Level Paging and 5-Level Paging"). Tables
+ * of 512 entries of 8 bytes; a 48-bit virtual address is cut into 9 + 9 + 9 + 9
+ * + 12 bits: an index into each of the PML4 (CR3 points at it), the page-directory-
+ * pointer table, the page directory and the page table, then the offset.
+ */
+#define PML4_INDEX(va) (((uint64_t)(va) >> 39) & 0x1ff) /* one entry per 512 GiB */
+#define PDPT_INDEX(va) (((uint64_t)(va) >> 30) & 0x1ff) /* one entry per 1 GiB */
+#define PD_INDEX(va)   (((uint64_t)(va) >> 21) & 0x1ff) /* one entry per 2 MiB */
+
+/*
+ * A page-directory entry with PS set maps a 2 MiB page itself: the walk stops
+ * there and the last 21 bits are the offset. With 2 MiB pages, three tables with
+ * one entry each map virtual 0-2 MiB to physical 0-2 MiB, all of guest RAM; with
+ * 4 KiB pages (as in stage03) it would take a fourth table of 512 entries. Every
+ * other virtual address is unmapped.
+ */
+int paging64_build(struct vm *vm)
+{
+	uint64_t *pml4 = guest_ptr(vm, PML4_ADDR, PAGE_SIZE);
+	uint64_t *pdpt = guest_ptr(vm, PDPT_ADDR, PAGE_SIZE);
+	uint64_t *pd = guest_ptr(vm, PD_ADDR, PAGE_SIZE);
+
+	if (!pml4 || !pdpt || !pd)
+		return vm_fail(vm, "the page tables at 0x%x do not fit in guest memory", PML4_ADDR);
+	if (vm->mem_size > 512 * (uint64_t)PAGE_SIZE_2M)
+		return vm_fail(vm, "one page directory maps 1 GiB, and guest memory is larger");
+	memset(pml4, 0, PAGE_SIZE);
+	memset(pdpt, 0, PAGE_SIZE);
+	memset(pd, 0, PAGE_SIZE);
+	pml4[PML4_INDEX(0)] = PDPT_ADDR | PTE_PRESENT | PTE_WRITE;
+	pdpt[PDPT_INDEX(0)] = PD_ADDR | PTE_PRESENT | PTE_WRITE;
+	for (uint64_t page = 0; page < vm->mem_size; page += PAGE_SIZE_2M)
+		pd[PD_INDEX(page)] = page | PTE_PRESENT | PTE_WRITE | PDE_PS;
+	return 0;
+}
+/* book:end paging64 */
