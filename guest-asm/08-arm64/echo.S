@@ -1,0 +1,40 @@
+// echo: a polled PL011 driver both ways. Turns the FIFOs on, reads one line
+// (waiting on UARTFR.RXFE), writes it back, reports its length, powers off.
+	.include "board.inc"
+
+	.equ	LINE_ADDR, RAM_BASE + 0x100000	// the line as received
+	.equ	LINE_MAX, 255
+
+start:
+	mov	x1, #PL011_BASE
+	mov	w0, #(PL011_LCR_H_FEN | PL011_LCR_H_WLEN_8)
+	str	w0, [x1, #PL011_LCR_H]		// FIFOs on: 32 bytes of receive buffer
+	adr	x0, prompt
+	bl	puts
+	ldr	x20, =LINE_ADDR
+	mov	x21, #0				// bytes received
+1:	bl	getc
+	cmp	w0, #'\n'
+	b.eq	2f
+	strb	w0, [x20, x21]
+	add	x21, x21, #1
+	cmp	x21, #LINE_MAX
+	b.ne	1b
+2:	strb	wzr, [x20, x21]			// NUL-terminate
+	adr	x0, reply
+	bl	puts
+	mov	x0, x20
+	bl	puts
+	mov	w0, #'\n'
+	bl	putc
+	mov	x1, #REPORT_ADDR
+	str	x21, [x1]			// report the length
+	b	power_off
+
+prompt:
+	.asciz	"type a line: "
+reply:
+	.asciz	"you typed: "
+	.balign	4
+	.include "uart.inc"
+	.ltorg
