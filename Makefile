@@ -61,6 +61,11 @@ build/hosts/run-suites: tests/lib/run_suites.c
 	@mkdir -p $(@D)
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -static -o $@ $<
 
+# make bench: what stage05's run loop costs per exit, against a bare KVM_RUN loop (figures only).
+bench: deps-ok
+	@$(MAKE) --no-print-directory -C stage05-serial bench
+.PHONY: bench
+
 # The book: listings, diffs and outputs come from the code, so drift fails check-book.
 book: deps-ok
 	@tools/deps check book
