@@ -2,11 +2,11 @@
 # emulated-check.sh STAGE OUT SUITE...: `make check` where the machine is not arm64.
 #
 # Boots the emulated arm64 host once (../tools/emulated-host) and runs every
-# suite there with OUT/tests/run-suites (tests/lib/run_suites.c). qemu's exit status says nothing about
-# the tests, so pass or fail is read from what the suites print: each must
-# print Check's summary, "N%: Checks: C, Failures: F, Errors: E", and all of
-# them must have F = E = 0. A suite that crashed or never ran prints no
-# summary, and that is a failure too.
+# suite there with OUT/tests/run-suites (tests/lib/run_suites.c). qemu's exit
+# status says nothing about the tests, so pass or fail is read from what the
+# suites print: each must print Check's summary, "N%: Checks: C, Failures: F,
+# Errors: E", and all of them must have F = E = 0. A suite that crashed or
+# never ran prints no summary, and that is a failure too.
 set -uo pipefail
 
 stage=$1 out=$2
