@@ -55,8 +55,9 @@ check-emulated-x86: deps-ok test-deps-ok build/hosts/run-suites
 	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d STATIC=1 tests || exit 1; done
 	@echo "emulated x86_64 host: $(EMULATED_DIRS)"
 	@tools/emulated-host x86_64 --timeout 900 --file build/hosts/run-suites:/work/run-suites \
-		$(foreach d,$(EMULATED_DIRS),--file $(CURDIR)/$(d)/build/static:$(CURDIR)/$(d)/build/static) \
-		-- /work/run-suites $$(for d in $(EMULATED_DIRS); do ls $(CURDIR)/$$d/build/static/tests/*; done)
+		$(foreach d,$(EMULATED_DIRS),--file $(d)/build/static:/hosted/$(d)) \
+		-- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
+			for t in $$d/build/static/tests/*; do echo /hosted/$$d/tests/$${t##*/}; done; done)
 build/hosts/run-suites: tests/lib/run_suites.c
 	@mkdir -p $(@D)
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -static -o $@ $<

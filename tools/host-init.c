@@ -114,6 +114,8 @@ static void mount_filesystems(void)
 	mount_one("sysfs", "/sys", "sysfs");
 	/* Check forks each test and keeps results in temporary files. */
 	mount_one("tmpfs", "/tmp", "tmpfs");
+	/* Pseudo-terminals, for the tests of a VMM's terminal handling (openpty). */
+	mount_one("devpts", "/dev/pts", "devpts");
 }
 
 /* Loads one kernel module from a file, the way insmod does. */
