@@ -25,7 +25,7 @@ $(1): deps-ok
 check-$(1): deps-ok test-deps-ok
 	@$$(MAKE) --no-print-directory -C $(2) check
 check-emulated-$(1): deps-ok test-deps-ok
-	@$$(MAKE) --no-print-directory check-emulated-x86 EMULATED_DIRS=$(2)
+	@$$(MAKE) --no-print-directory $(if $(filter stage08-%,$(2)),-C $(2) check,check-emulated-x86 EMULATED_DIRS=$(2))
 .PHONY: $(1) check-$(1) check-emulated-$(1)
 endef
 $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d))),$(d))))
