@@ -316,16 +316,31 @@ class Book:
                     print(f"{chapter}:{number}: run block skipped: /dev/kvm is not usable",
                           file=sys.stderr)
             return
-        for chapter, number, block in self.runs:
-            actual = run_transcript(self.top, commands_of(block))
-            expected = normal_transcript(block)
-            masked = mask(expected, actual)
-            if masked != expected:
-                diff = "\n".join(difflib.unified_diff(
-                    expected, masked, f"{chapter}:{number} (in the chapter)", "a fresh run",
-                    lineterm=""))
-                self.error(chapter, number, "the commands' output differs from the chapter:\n"
-                           + diff)
+        # The blocks type `make stageNN` as a reader would, which changes the stage that
+        # ./run runs; put the reader's choice back afterwards.
+        current = os.path.join(self.top, ".current-stage")
+        saved = open(current).read() if os.path.exists(current) else None
+        try:
+            for chapter, number, block in self.runs:
+                self.compare_run(chapter, number, block)
+        finally:
+            if saved is None:
+                if os.path.exists(current):
+                    os.remove(current)
+            else:
+                with open(current, "w") as f:
+                    f.write(saved)
+
+    def compare_run(self, chapter, number, block):
+        actual = run_transcript(self.top, commands_of(block))
+        expected = normal_transcript(block)
+        masked = mask(expected, actual)
+        if masked != expected:
+            diff = "\n".join(difflib.unified_diff(
+                expected, masked, f"{chapter}:{number} (in the chapter)", "a fresh run",
+                lineterm=""))
+            self.error(chapter, number, "the commands' output differs from the chapter:\n"
+                       + diff)
 
     # ---- everything ------------------------------------------------------------
 
