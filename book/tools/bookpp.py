@@ -348,9 +348,18 @@ class Book:
         """Expands every chapter (reporting its problems) and checks what is left unused."""
         pages = {c: self.expand(c) for c in self.chapters()}
         self.check_unused_regions()
+        self.check_unused_diagrams()
         for name in self.diagrams:
             self.diagram_source(name)
         return pages
+
+    def check_unused_diagrams(self):
+        """A diagram no chapter shows is a picture nobody checks: its values may drift."""
+        for path in self.tracked:
+            m = re.match(r"^book/diagrams/([^/]+)\.dot$", path)
+            if m and m.group(1) not in self.diagrams:
+                self.error(path, 1, f"diagram '{m.group(1)}' is not used by any chapter: add "
+                           f"<!-- diagram: {m.group(1)} --> to one, or remove the file")
 
 
 # ---- helpers -------------------------------------------------------------------

@@ -158,6 +158,12 @@ class BookppTest(unittest.TestCase):
         self.edit("stage01-demo/main.c", "return 0;\n}\n", "return 0;\n}\n/* book:end main */\n")
         self.assertProblem("stage01-demo/main.c:13: region 'main' is not used by any chapter")
 
+    def test_unused_diagram(self):
+        self.write("book/diagrams/orphan.dot", "// nobody shows me\ndigraph { a -> b }\n")
+        subprocess.run(["git", "add", "-A"], cwd=self.top, check=True)
+        self.assertProblem("book/diagrams/orphan.dot:1: diagram 'orphan' is not used by any "
+                           "chapter")
+
     def test_region_carried_unchanged_to_the_next_stage_needs_no_listing(self):
         self.write("stage02-demo/main.c", FILES["stage01-demo/main.c"])
         self.write("book/02-more.md", "# More\n")
