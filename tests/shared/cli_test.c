@@ -43,7 +43,8 @@ START_TEST(default_guest_runs_and_exits_0)
 {
 	char out[4096];
 
-	ck_assert_msg(run_vmm_argv(out, sizeof(out), (const char *const[]){NULL}) == 0, "%s", out);
+	ck_assert_msg(run_vmm_argv(NULL, out, sizeof(out), (const char *const[]){NULL}) == 0, "%s",
+		      out);
 	ck_assert_uint_gt(strlen(out), 0);
 }
 END_TEST

@@ -6,54 +6,9 @@
 #include "run_vmm.h"
 #include "vmm.h"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
-
-/*
- * Runs the VMM with args, stdin a pipe holding `input` (then EOF); returns its exit
- * status, output gets stdout and stderr. Fails the test if it did not exit normally.
- */
-static int run_with_input(const char *input, char *output, size_t size, const char *const args[])
-{
-	char *argv[16] = {VMM_BINARY};
-	int in[2], out[2];
-	pid_t pid;
-	posix_spawn_file_actions_t actions;
-
-	for (int i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = (char *)args[i];
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	ck_assert_int_eq(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
-	close(in[1]);
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
-	posix_spawn_file_actions_addclose(&actions, out[0]);
-	ck_assert_int_eq(posix_spawn(&pid, VMM_BINARY, &actions, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&actions);
-	close(in[0]);
-	close(out[1]);
-	size_t n = 0;
-	ssize_t got;
-	while (n < size - 1 && (got = read(out[0], output + n, size - 1 - n)) > 0)
-		n += (size_t)got;
-	output[n] = '\0';
-	close(out[0]);
-	int status;
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status), "the VMM did not exit normally: %s", output);
-	return WEXITSTATUS(status);
-}
-#define run_input(input, output, size, ...)                                                        \
-	run_with_input(input, output, size, (const char *const[]){__VA_ARGS__, NULL})
 
 static unsigned occurrences(const char *text, const char *what)
 {
@@ -93,7 +48,8 @@ START_TEST(stdin_from_a_pipe_is_the_guests_input)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_input("serial\nport\n", out, sizeof(out), guest_path("echo.bin")), 0);
+	ck_assert_int_eq(run_vmm_input("serial\nport\n", out, sizeof(out), guest_path("echo.bin")),
+			 0);
 	ck_assert_str_eq(out, "serial\nSERIAL\nport\nPORT\nguest reported 2 (0x2)\n");
 }
 END_TEST
@@ -102,7 +58,7 @@ START_TEST(stdin_empty_gives_the_guest_eot_at_once)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_input("", out, sizeof(out), guest_path("irq-echo.bin")), 0);
+	ck_assert_int_eq(run_vmm_input("", out, sizeof(out), guest_path("irq-echo.bin")), 0);
 	ck_assert_str_eq(out, "guest reported 0 (0x0)\n");
 }
 END_TEST
@@ -175,7 +131,7 @@ START_TEST(a_triple_fault_is_status_1_with_a_diagnostic)
 {
 	char out[8192];
 
-	ck_assert_int_eq(run_input("x", out, sizeof(out), guest_path("fault.bin")), 1);
+	ck_assert_int_eq(run_vmm_input("x", out, sizeof(out), guest_path("fault.bin")), 1);
 	ck_assert_ptr_nonnull(strstr(out, "vmm: the guest shut down (KVM_EXIT_SHUTDOWN)"));
 	ck_assert_ptr_nonnull(strstr(out, "vCPU state at KVM_EXIT_SHUTDOWN"));
 }
