@@ -2,8 +2,8 @@
  * Loading a guest and checking guest addresses, shared by every stage that
  * carries vm.c forward. Needs no /dev/kvm: guest memory is plain host memory.
  */
+#include "guest_memory.h"
 #include "kvm_check.h"
-#include "vmm.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,34 +16,11 @@
 #define RAM_END    (GUEST_MEM_BASE + GUEST_MEM_SIZE)  /* one past the last byte of RAM */
 #define LOAD_INDEX (GUEST_LOAD_ADDR - GUEST_MEM_BASE) /* the guest's first byte in vm.mem */
 
-/* A VM with memory but no KVM behind it. */
-static void memory_only_vm(struct vm *vm)
-{
-	vm_init(vm);
-	vm->mem = calloc(1, GUEST_MEM_SIZE);
-	ck_assert_ptr_nonnull(vm->mem);
-	vm->mem_size = GUEST_MEM_SIZE;
-}
-
-/* A temporary guest file of `size` bytes, each byte 0x90; returns its path. */
-static const char *guest_file(char *path, size_t size)
-{
-	strcpy(path, "/tmp/guest-XXXXXX");
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	uint8_t *bytes = malloc(size ? size : 1);
-	memset(bytes, 0x90, size);
-	ck_assert_int_eq(write(fd, bytes, size), (ssize_t)size);
-	free(bytes);
-	close(fd);
-	return path;
-}
-
 START_TEST(guest_ptr_accepts_exactly_guest_memory)
 {
 	struct vm vm;
 
-	memory_only_vm(&vm);
+	memory_only_vm(&vm, GUEST_MEM_SIZE);
 	ck_assert_ptr_eq(guest_ptr(&vm, GUEST_MEM_BASE, GUEST_MEM_SIZE), vm.mem);
 	ck_assert_ptr_eq(guest_ptr(&vm, RAM_END - 1, 1), vm.mem + GUEST_MEM_SIZE - 1);
 	ck_assert_ptr_nonnull(guest_ptr(&vm, RAM_END, 0));
@@ -60,7 +37,7 @@ START_TEST(guest_ptr_refuses_ranges_that_wrap_around)
 {
 	struct vm vm;
 
-	memory_only_vm(&vm);
+	memory_only_vm(&vm, GUEST_MEM_SIZE);
 	ck_assert_ptr_null(guest_ptr(&vm, UINT64_MAX, 2));
 	ck_assert_ptr_null(guest_ptr(&vm, 2, UINT64_MAX));
 	ck_assert_ptr_null(guest_ptr(&vm, UINT64_MAX - 1, UINT64_MAX - 1));
@@ -73,12 +50,12 @@ START_TEST(guest_lands_at_the_load_address)
 	struct vm vm;
 	char path[32];
 
-	memory_only_vm(&vm);
+	memory_only_vm(&vm, GUEST_MEM_SIZE);
 	ck_assert_msg(vm_load_guest(&vm, guest_file(path, 3)) == 0, "%s", vm.error);
 	if (LOAD_INDEX > 0)
 		ck_assert_uint_eq(vm.mem[LOAD_INDEX - 1], 0);
-	ck_assert_uint_eq(vm.mem[LOAD_INDEX], 0x90);
-	ck_assert_uint_eq(vm.mem[LOAD_INDEX + 2], 0x90);
+	ck_assert_uint_eq(vm.mem[LOAD_INDEX], GUEST_FILE_BYTE);
+	ck_assert_uint_eq(vm.mem[LOAD_INDEX + 2], GUEST_FILE_BYTE);
 	ck_assert_uint_eq(vm.mem[LOAD_INDEX + 3], 0);
 	unlink(path);
 	free(vm.mem);
@@ -90,7 +67,7 @@ START_TEST(largest_guest_fits_and_one_byte_more_does_not)
 	struct vm vm;
 	char path[32];
 
-	memory_only_vm(&vm);
+	memory_only_vm(&vm, GUEST_MEM_SIZE);
 	ck_assert_msg(vm_load_guest(&vm, guest_file(path, GUEST_MAX_SIZE)) == 0, "%s", vm.error);
 	unlink(path);
 	ck_assert_int_eq(vm_load_guest(&vm, guest_file(path, GUEST_MAX_SIZE + 1)), -1);
@@ -105,7 +82,7 @@ START_TEST(missing_empty_and_directory_guests_are_refused)
 	struct vm vm;
 	char path[32];
 
-	memory_only_vm(&vm);
+	memory_only_vm(&vm, GUEST_MEM_SIZE);
 	ck_assert_int_eq(vm_load_guest(&vm, "/nonexistent/guest.bin"), -1);
 	ck_assert_ptr_nonnull(strstr(vm.error, "No such file or directory"));
 	ck_assert_int_eq(vm_load_guest(&vm, guest_file(path, 0)), -1);

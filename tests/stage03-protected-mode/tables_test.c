@@ -2,21 +2,12 @@
  * stage03-protected-mode: what the VMM writes into guest memory, the GDT and the
  * 32-bit page tables, checked bit by bit. Needs no /dev/kvm.
  */
+#include "guest_memory.h"
 #include "kvm_check.h"
-#include "vmm.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* A VM with memory but no KVM behind it. */
-static void memory_only_vm(struct vm *vm, size_t size)
-{
-	vm_init(vm);
-	vm->mem = calloc(1, size);
-	ck_assert_ptr_nonnull(vm->mem);
-	vm->mem_size = size;
-}
 
 static uint64_t gdt_entry(struct vm *vm, unsigned index)
 {

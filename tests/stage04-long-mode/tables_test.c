@@ -3,21 +3,12 @@
  * 64-bit code descriptor and the 4-level page tables, checked bit by bit.
  * Needs no /dev/kvm.
  */
+#include "guest_memory.h"
 #include "kvm_check.h"
-#include "vmm.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* A VM with memory but no KVM behind it. */
-static void memory_only_vm(struct vm *vm, size_t size)
-{
-	vm_init(vm);
-	vm->mem = calloc(1, size);
-	ck_assert_ptr_nonnull(vm->mem);
-	vm->mem_size = size;
-}
 
 static uint64_t entry64(struct vm *vm, uint64_t table, unsigned index)
 {
@@ -99,8 +90,7 @@ START_TEST(page_tables_refuse_more_memory_than_one_directory_maps)
 {
 	struct vm vm;
 
-	vm_init(&vm);
-	vm.mem = calloc(1, GUEST_MEM_SIZE);
+	memory_only_vm(&vm, GUEST_MEM_SIZE);
 	vm.mem_size = 2ull << 30; /* said, not allocated: the check comes first */
 	ck_assert_int_eq(paging64_build(&vm), -1);
 	ck_assert_ptr_nonnull(strstr(vm.error, "1 GiB"));
