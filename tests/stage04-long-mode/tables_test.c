@@ -8,7 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static uint64_t entry64(struct vm *vm, uint64_t table, unsigned index)
 {
@@ -98,30 +97,6 @@ START_TEST(page_tables_refuse_more_memory_than_one_directory_maps)
 }
 END_TEST
 
-/* The largest guest ends at the end of memory; the VMM's structures are all below it. */
-START_TEST(vmm_structures_never_overwrite_the_largest_guest)
-{
-	struct vm vm;
-	char path[] = "/tmp/guest-XXXXXX";
-	int fd = mkstemp(path);
-	uint8_t *bytes = malloc(GUEST_MAX_SIZE);
-
-	ck_assert_int_ge(fd, 0);
-	memset(bytes, 0x90, GUEST_MAX_SIZE);
-	ck_assert_int_eq(write(fd, bytes, GUEST_MAX_SIZE), GUEST_MAX_SIZE);
-	close(fd);
-	memory_only_vm(&vm, GUEST_MEM_SIZE);
-	ck_assert_msg(vm_load_guest(&vm, path) == 0, "%s", vm.error);
-	unlink(path);
-	ck_assert_int_eq(gdt_write(&vm), 0);
-	ck_assert_int_eq(paging32_build(&vm), 0);
-	ck_assert_int_eq(paging64_build(&vm), 0);
-	ck_assert_int_eq(memcmp(vm.mem + GUEST_LOAD_ADDR, bytes, GUEST_MAX_SIZE), 0);
-	free(bytes);
-	free(vm.mem);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("stage04-long-mode tables");
@@ -131,7 +106,6 @@ int main(void)
 	tcase_add_test(tc, gdt_holds_a_64_bit_code_descriptor);
 	tcase_add_test(tc, page_tables_map_all_of_ram_with_one_2mib_page);
 	tcase_add_test(tc, page_tables_refuse_more_memory_than_one_directory_maps);
-	tcase_add_test(tc, vmm_structures_never_overwrite_the_largest_guest);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
