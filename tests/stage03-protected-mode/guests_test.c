@@ -3,6 +3,7 @@
  * paging) or switches there itself; each guest proves its result, and the
  * segment and control registers read back after the run say where it ended.
  */
+#include "gdt_decode.h"
 #include "guest_fixture.h"
 #include "kvm_check.h"
 
@@ -41,28 +42,6 @@ static void assert_flat_protected_mode(const struct kvm_sregs *s)
 	assert_flat(&s->ss, SELECTOR(GDT_DATA), data);
 	ck_assert_uint_eq(s->gdt.base, GDT_ADDR);
 	ck_assert_uint_eq(s->gdt.limit, GDT_ENTRIES * 8 - 1);
-}
-
-/* The descriptor at `selector` of the GDT in guest memory, decoded here, by the test. */
-static struct kvm_segment decode(struct fixture *f, uint64_t gdt_base, unsigned selector)
-{
-	const uint8_t *d = guest_ptr(&f->vm, gdt_base + selector, 8);
-	ck_assert_ptr_nonnull(d);
-	uint32_t limit = d[0] | d[1] << 8 | (d[6] & 0xf) << 16;
-	struct kvm_segment seg = {
-	    .base = d[2] | d[3] << 8 | d[4] << 16 | (uint32_t)d[7] << 24,
-	    .limit = d[6] & 0x80 ? limit << 12 | 0xfff : limit,
-	    .selector = selector,
-	    .type = d[5] & 0xf,
-	    .s = d[5] >> 4 & 1,
-	    .dpl = d[5] >> 5 & 3,
-	    .present = d[5] >> 7,
-	    .avl = d[6] >> 4 & 1,
-	    .l = d[6] >> 5 & 1,
-	    .db = d[6] >> 6 & 1,
-	    .g = d[6] >> 7,
-	};
-	return seg;
 }
 
 static void assert_same_segment(const struct kvm_segment *a, const struct kvm_segment *b)
@@ -129,8 +108,8 @@ START_TEST(gdt_in_memory_matches_the_segment_registers)
 
 	start_guest(&f, "hello.bin", vcpu_set_protected_mode);
 	struct kvm_sregs s = sregs_of(&f);
-	struct kvm_segment cs = decode(&f, s.gdt.base, s.cs.selector);
-	struct kvm_segment ss = decode(&f, s.gdt.base, s.ss.selector);
+	struct kvm_segment cs = gdt_decode(&f.vm, s.gdt.base, s.cs.selector);
+	struct kvm_segment ss = gdt_decode(&f.vm, s.gdt.base, s.ss.selector);
 	assert_same_segment(&cs, &s.cs);
 	assert_same_segment(&ss, &s.ss);
 	finish(&f);
@@ -247,8 +226,8 @@ START_TEST(boot_switches_from_real_to_protected_mode_itself)
 	/* The guest's own GDT, inside its image. */
 	ck_assert_uint_ge(s.gdt.base, GUEST_LOAD_ADDR);
 	ck_assert_uint_eq(s.gdt.limit, 3 * 8 - 1);
-	struct kvm_segment cs = decode(&f, s.gdt.base, 0x08);
-	struct kvm_segment ds = decode(&f, s.gdt.base, 0x10);
+	struct kvm_segment cs = gdt_decode(&f.vm, s.gdt.base, 0x08);
+	struct kvm_segment ds = gdt_decode(&f.vm, s.gdt.base, 0x10);
 	/*
 	 * Its descriptors have the accessed bit clear; loading a data segment sets it,
 	 * in the GDT and in the segment register. (So does loading CS, on a real CPU;

@@ -4,6 +4,7 @@
  * stopped with a diagnostic. Each guest proves its result, and the registers
  * read back after the run say where it ended.
  */
+#include "gdt_decode.h"
 #include "guest_fixture.h"
 #include "kvm_check.h"
 
@@ -13,27 +14,6 @@
 #include <sys/ioctl.h>
 
 #define FIB93 0xa94fad42221f2702ull /* what hello.asm works out */
-
-/* The descriptor at `selector` of the GDT in guest memory, decoded here, by the test. */
-static struct kvm_segment decode(struct fixture *f, uint64_t gdt_base, unsigned selector)
-{
-	const uint8_t *d = guest_ptr(&f->vm, gdt_base + selector, 8);
-	ck_assert_ptr_nonnull(d);
-	uint32_t limit = d[0] | d[1] << 8 | (d[6] & 0xf) << 16;
-	struct kvm_segment seg = {
-	    .base = d[2] | d[3] << 8 | d[4] << 16 | (uint32_t)d[7] << 24,
-	    .limit = d[6] & 0x80 ? limit << 12 | 0xfff : limit,
-	    .selector = selector,
-	    .type = d[5] & 0xf,
-	    .s = d[5] >> 4 & 1,
-	    .dpl = d[5] >> 5 & 3,
-	    .present = d[5] >> 7,
-	    .l = d[6] >> 5 & 1,
-	    .db = d[6] >> 6 & 1,
-	    .g = d[6] >> 7,
-	};
-	return seg;
-}
 
 /* 64-bit code: L = 1 and D = 0; base and limit do not matter in 64-bit mode. */
 static void assert_64bit_code(const struct kvm_segment *cs, unsigned selector)
@@ -82,7 +62,7 @@ START_TEST(vcpu_starts_in_long_mode_with_our_tables)
 	ck_assert_uint_eq(s.ds.selector, SELECTOR(GDT_DATA));
 	ck_assert_uint_eq(s.gdt.base, GDT_ADDR);
 	ck_assert_uint_eq(s.gdt.limit, GDT_ENTRIES * 8 - 1);
-	struct kvm_segment cs = decode(&f, s.gdt.base, s.cs.selector);
+	struct kvm_segment cs = gdt_decode(&f.vm, s.gdt.base, s.cs.selector);
 	ck_assert_uint_eq(cs.l, 1);
 	ck_assert_uint_eq(cs.db, 0);
 	ck_assert_uint_eq(cs.type, s.cs.type);
@@ -207,7 +187,7 @@ START_TEST(switch_turns_long_mode_on_itself_from_protected_mode)
 	ck_assert_uint_eq(s.cr3 % PAGE_SIZE, 0);
 	ck_assert_uint_gt(s.gdt.base, GUEST_LOAD_ADDR);
 	assert_64bit_code(&s.cs, 0x08);
-	struct kvm_segment cs = decode(&f, s.gdt.base, 0x08);
+	struct kvm_segment cs = gdt_decode(&f.vm, s.gdt.base, 0x08);
 	ck_assert_uint_eq(cs.l, 1);
 	ck_assert_uint_eq(cs.db, 0);
 	finish(&f);
