@@ -1,33 +1,12 @@
-/* stage03-protected-mode: ./run --entry MODE picks how the vCPU starts. */
+/*
+ * stage03-protected-mode: ./run --entry MODE picks how the vCPU starts, here with
+ * this stage's guests (the option itself: tests/shared/entry_option_test.c).
+ */
 #include "kvm_check.h"
 #include "run_vmm.h"
 #include "vmm.h"
 
 #include <string.h>
-
-START_TEST(help_lists_every_entry_mode_and_the_default)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run_vmm(out, sizeof(out), "--help"), 0);
-	ck_assert_ptr_nonnull(strstr(out, "--entry MODE"));
-	ck_assert_ptr_nonnull(strstr(out, "(default: protected)"));
-	ck_assert_ptr_nonnull(strstr(out, "      protected "));
-	ck_assert_ptr_nonnull(strstr(out, "      paged "));
-	ck_assert_ptr_nonnull(strstr(out, "      real "));
-}
-END_TEST
-
-START_TEST(unknown_entry_mode_is_named_with_the_choices_and_exits_2)
-{
-	char out[4096];
-
-	ck_assert_int_eq(run_vmm(out, sizeof(out), "--entry", "unreal"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "--entry 'unreal' is not one of: protected paged real"));
-	ck_assert_int_eq(run_vmm(out, sizeof(out), "--entry"), 2);
-	ck_assert_ptr_nonnull(strstr(out, "--entry '' is not one of"));
-}
-END_TEST
 
 START_TEST(entry_real_runs_the_guest_that_switches_itself)
 {
@@ -57,8 +36,6 @@ int main(void)
 	TCase *tc = tcase_create("./run --entry");
 
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, help_lists_every_entry_mode_and_the_default);
-	tcase_add_test(tc, unknown_entry_mode_is_named_with_the_choices_and_exits_2);
 	tcase_add_kvm_test(tc, entry_real_runs_the_guest_that_switches_itself);
 	tcase_add_kvm_test(tc, unexpected_mmio_exit_stops_the_vmm_with_a_diagnostic);
 	suite_add_tcase(s, tc);
