@@ -67,42 +67,6 @@ int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs)
 	return 0;
 }
 
-/* book:begin real-mode */
-/*
- * A real-mode segment register is just a selector whose base is selector * 16.
- * Zero selectors make every address the guest uses a guest physical address.
- */
-static void flat_real_mode_segment(struct kvm_segment *seg)
-{
-	seg->selector = 0;
-	seg->base = 0;
-}
-
-int vcpu_set_real_mode(struct vcpu *vcpu)
-{
-	struct kvm_sregs sregs;
-
-	/* Start from the reset state (real mode already) and move CS from 0xf000 to 0. */
-	if (vcpu_get_sregs(vcpu, &sregs) < 0)
-		return -1;
-	flat_real_mode_segment(&sregs.cs);
-	flat_real_mode_segment(&sregs.ds);
-	flat_real_mode_segment(&sregs.es);
-	flat_real_mode_segment(&sregs.ss);
-	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
-		return vm_fail_errno(vcpu->vm, "KVM_SET_SREGS");
-
-	struct kvm_regs regs = {
-	    .rip = GUEST_LOAD_ADDR,
-	    .rsp = GUEST_STACK_TOP,
-	    .rflags = RFLAGS_RESERVED_1,
-	};
-	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
-		return vm_fail_errno(vcpu->vm, "KVM_SET_REGS");
-	return 0;
-}
-/* book:end real-mode */
-
 /* book:begin segments */
 /*
  * The segments of the VMM's GDT, each described once, in the form KVM_SET_SREGS
@@ -246,6 +210,32 @@ static int vcpu_start(struct vcpu *vcpu, const struct kvm_sregs *sregs)
 	return 0;
 }
 /* book:end vcpu-start */
+
+/* book:begin real-mode */
+/*
+ * A real-mode segment register is just a selector whose base is selector * 16.
+ * Zero selectors make every address the guest uses a guest physical address.
+ */
+static void flat_real_mode_segment(struct kvm_segment *seg)
+{
+	seg->selector = 0;
+	seg->base = 0;
+}
+
+int vcpu_set_real_mode(struct vcpu *vcpu)
+{
+	struct kvm_sregs sregs;
+
+	/* Start from the reset state (real mode already) and move CS from 0xf000 to 0. */
+	if (vcpu_get_sregs(vcpu, &sregs) < 0)
+		return -1;
+	flat_real_mode_segment(&sregs.cs);
+	flat_real_mode_segment(&sregs.ds);
+	flat_real_mode_segment(&sregs.es);
+	flat_real_mode_segment(&sregs.ss);
+	return vcpu_start(vcpu, &sregs);
+}
+/* book:end real-mode */
 
 /* book:begin protected-mode */
 /*
