@@ -18,14 +18,14 @@
 
 /* book:begin structs */
 struct vm {
-	int kvm_fd;                /* /dev/kvm: the KVM subsystem itself */
-	int vm_fd;                 /* one virtual machine: its memory, its devices */
+	int kvm_fd; /* /dev/kvm: the KVM subsystem itself */
+	int vm_fd; /* one virtual machine: its memory, its devices */
 	char error[VMM_ERROR_MAX]; /* why the last call failed, in one sentence */
 };
 
 struct vcpu {
 	struct vm *vm;
-	int fd;              /* the vCPU: registers, KVM_RUN */
+	int fd; /* the vCPU: registers, KVM_RUN */
 	struct kvm_run *run; /* shared with the kernel: why KVM_RUN returned */
 	size_t run_size;
 };

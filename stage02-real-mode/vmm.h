@@ -19,7 +19,7 @@
 #define GUEST_MEM_SIZE 0x100000 /* 1 MiB: all that real mode can address */
 /* Where the guest binary is loaded and starts: where a PC BIOS loads a boot sector. */
 #define GUEST_LOAD_ADDR 0x7c00
-#define GUEST_MAX_SIZE  (GUEST_MEM_SIZE - GUEST_LOAD_ADDR)
+#define GUEST_MAX_SIZE (GUEST_MEM_SIZE - GUEST_LOAD_ADDR)
 /* The stack grows down from just below the guest. */
 #define GUEST_STACK_TOP GUEST_LOAD_ADDR
 /* book:end memory-map */
@@ -27,8 +27,8 @@
 /* book:begin ports */
 /* The guest's devices: I/O ports, each handled in run.c. */
 #define PORT_CONSOLE                                                                               \
-	0xe9             /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,        \
-			    so a guest can tell the console is there. */
+	0xe9 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,                    \
+		so a guest can tell the console is there. */
 #define PORT_REPORT 0x80 /* OUT: a value the guest reports (a PC's POST-code port) */
 /* book:end ports */
 
@@ -38,20 +38,20 @@
 
 /* book:begin structs */
 struct vm {
-	int kvm_fd;   /* /dev/kvm: the KVM subsystem itself */
-	int vm_fd;    /* one virtual machine: its memory, its devices */
+	int kvm_fd; /* /dev/kvm: the KVM subsystem itself */
+	int vm_fd; /* one virtual machine: its memory, its devices */
 	uint8_t *mem; /* guest physical memory, as the VMM sees it */
 	size_t mem_size;
-	FILE *console;             /* where PORT_CONSOLE output goes (stdout) */
-	FILE *trace;               /* one line per VM exit when not NULL (--trace) */
-	uint64_t last_report;      /* the last value written to PORT_REPORT */
-	unsigned reports;          /* how many values were written there */
+	FILE *console; /* where PORT_CONSOLE output goes (stdout) */
+	FILE *trace; /* one line per VM exit when not NULL (--trace) */
+	uint64_t last_report; /* the last value written to PORT_REPORT */
+	unsigned reports; /* how many values were written there */
 	char error[VMM_ERROR_MAX]; /* why the last call failed, in one sentence */
 };
 
 struct vcpu {
 	struct vm *vm;
-	int fd;              /* the vCPU: registers, KVM_RUN */
+	int fd; /* the vCPU: registers, KVM_RUN */
 	struct kvm_run *run; /* shared with the kernel: why KVM_RUN returned */
 	size_t run_size;
 };
@@ -59,16 +59,16 @@ struct vcpu {
 
 /* What running the guest came to. */
 enum run_outcome {
-	RUN_HALTED,      /* the guest executed HLT: it finished as intended */
+	RUN_HALTED, /* the guest executed HLT: it finished as intended */
 	RUN_GUEST_ERROR, /* the guest did something this VMM does not handle */
-	RUN_HOST_ERROR,  /* an ioctl failed */
+	RUN_HOST_ERROR, /* an ioctl failed */
 };
 
 /* What handling one exit decided. */
 enum exit_action {
 	EXIT_CONTINUE, /* handled: run the guest again */
-	EXIT_DONE,     /* the guest finished */
-	EXIT_FAILED,   /* stop: vm->error says why */
+	EXIT_DONE, /* the guest finished */
+	EXIT_FAILED, /* stop: vm->error says why */
 };
 
 /* kvm.c */

@@ -10,7 +10,7 @@
  * at, an index into the page table that entry points at, and the offset within
  * the 4 KiB page that the page-table entry names.
  */
-#define PD32_INDEX(va) ((va) >> 22)           /* bits 31:22: one entry per 4 MiB */
+#define PD32_INDEX(va) ((va) >> 22) /* bits 31:22: one entry per 4 MiB */
 #define PT32_INDEX(va) (((va) >> 12) & 0x3ff) /* bits 21:12: one entry per 4 KiB */
 
 /*

@@ -21,19 +21,19 @@
 #define GUEST_MEM_SIZE 0x100000 /* 1 MiB: all that real mode can address */
 /* Where the guest binary is loaded and starts: where a PC BIOS loads a boot sector. */
 #define GUEST_LOAD_ADDR 0x7c00
-#define GUEST_MAX_SIZE  (GUEST_MEM_SIZE - GUEST_LOAD_ADDR)
+#define GUEST_MAX_SIZE (GUEST_MEM_SIZE - GUEST_LOAD_ADDR)
 /* The stack grows down from just below the guest. */
 #define GUEST_STACK_TOP GUEST_LOAD_ADDR
 /*
  * What the VMM itself puts in guest memory, all of it below the stack: a guest
  * is loaded above GUEST_LOAD_ADDR, so no guest can be loaded over these.
  */
-#define GDT_ADDR        0x0800   /* the GDT: GDT_ENTRIES descriptors of 8 bytes */
-#define PAGE_DIR_ADDR   0x1000   /* 32-bit paging: the page directory (CR3) */
-#define PAGE_TABLE_ADDR 0x2000   /* 32-bit paging: the page table for virtual 0-4 MiB */
-#define REMAP_PHYS      0x3000   /* the page that virtual REMAP_VIRT is mapped to */
-#define REMAP_VIRT      0x300000 /* a virtual page with no RAM at its own address */
-#define VMM_AREA_END    0x4000   /* the stack may grow down to here: 15 KiB */
+#define GDT_ADDR 0x0800 /* the GDT: GDT_ENTRIES descriptors of 8 bytes */
+#define PAGE_DIR_ADDR 0x1000 /* 32-bit paging: the page directory (CR3) */
+#define PAGE_TABLE_ADDR 0x2000 /* 32-bit paging: the page table for virtual 0-4 MiB */
+#define REMAP_PHYS 0x3000 /* the page that virtual REMAP_VIRT is mapped to */
+#define REMAP_VIRT 0x300000 /* a virtual page with no RAM at its own address */
+#define VMM_AREA_END 0x4000 /* the stack may grow down to here: 15 KiB */
 /* book:end memory-map */
 
 _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
@@ -44,8 +44,8 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 /* book:begin ports */
 /* The guest's devices: I/O ports, each handled in run.c. */
 #define PORT_CONSOLE                                                                               \
-	0xe9             /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,        \
-			    so a guest can tell the console is there. */
+	0xe9 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,                    \
+		so a guest can tell the console is there. */
 #define PORT_REPORT 0x80 /* OUT: a value the guest reports (a PC's POST-code port) */
 /* book:end ports */
 
@@ -58,31 +58,31 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
  * is chapter 4 in most, 5 in the newest), the titles do not.
  */
 /* CR0: 2.5 "Control Registers" */
-#define CR0_PE (1u << 0)  /* Protection Enable: protected mode */
-#define CR0_ET (1u << 4)  /* Extension Type: reserved, hard-wired to 1 (P6 and later) */
+#define CR0_PE (1u << 0) /* Protection Enable: protected mode */
+#define CR0_ET (1u << 4) /* Extension Type: reserved, hard-wired to 1 (P6 and later) */
 #define CR0_PG (1u << 31) /* Paging: translate linear addresses through CR3's tables */
 
 /* A segment descriptor: 3.4.5 "Segment Descriptors", Figure 3-8 (a 64-bit entry) */
-#define DESC_TYPE_SHIFT 40           /* bits 43:40: the type, SEG_TYPE_* below */
-#define DESC_S          (1ull << 44) /* S: 1 = code or data segment, 0 = system */
-#define DESC_DPL_SHIFT  45           /* bits 46:45: descriptor privilege level */
-#define DESC_P          (1ull << 47) /* P: present */
-#define DESC_AVL        (1ull << 52) /* AVL: free for system software */
-#define DESC_L          (1ull << 53) /* L: 64-bit code segment (used from stage04 on) */
-#define DESC_DB         (1ull << 54) /* D/B: 1 = 32-bit operands, addresses and stack */
-#define DESC_G          (1ull << 55) /* G: the limit counts 4 KiB units, not bytes */
+#define DESC_TYPE_SHIFT 40 /* bits 43:40: the type, SEG_TYPE_* below */
+#define DESC_S (1ull << 44) /* S: 1 = code or data segment, 0 = system */
+#define DESC_DPL_SHIFT 45 /* bits 46:45: descriptor privilege level */
+#define DESC_P (1ull << 47) /* P: present */
+#define DESC_AVL (1ull << 52) /* AVL: free for system software */
+#define DESC_L (1ull << 53) /* L: 64-bit code segment (used from stage04 on) */
+#define DESC_DB (1ull << 54) /* D/B: 1 = 32-bit operands, addresses and stack */
+#define DESC_G (1ull << 55) /* G: the limit counts 4 KiB units, not bytes */
 
 /* Its type field: 3.4.5.1 "Code- and Data-Segment Descriptor Types", Table 3-1 */
 #define SEG_TYPE_ACCESSED 0x1 /* A: the CPU sets it when it loads the segment */
-#define SEG_TYPE_WRITE    0x2 /* data segment: writable */
-#define SEG_TYPE_READ     0x2 /* code segment: readable */
-#define SEG_TYPE_CODE     0x8 /* executable: a code segment, else a data segment */
+#define SEG_TYPE_WRITE 0x2 /* data segment: writable */
+#define SEG_TYPE_READ 0x2 /* code segment: readable */
+#define SEG_TYPE_CODE 0x8 /* executable: a code segment, else a data segment */
 
 /* Page-directory and page-table entries: 4.3 "32-Bit Paging", Figure 4-4 */
-#define PTE_PRESENT  (1u << 0) /* P: the entry maps a page (or a page table) */
-#define PTE_WRITE    (1u << 1) /* R/W: writes allowed */
+#define PTE_PRESENT (1u << 0) /* P: the entry maps a page (or a page table) */
+#define PTE_WRITE (1u << 1) /* R/W: writes allowed */
 #define PTE_ACCESSED (1u << 5) /* A: set by the CPU when it uses the entry (4.8) */
-#define PTE_DIRTY    (1u << 6) /* D: set by the CPU when it writes the page (4.8) */
+#define PTE_DIRTY (1u << 6) /* D: set by the CPU when it writes the page (4.8) */
 /* book:end bits */
 
 #define PAGE_SIZE 4096
@@ -90,9 +90,9 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 /* book:begin gdt-layout */
 /* The GDT the VMM writes at GDT_ADDR: which descriptor is where. */
 enum gdt_index {
-	GDT_NULL,   /* entry 0 is never used: selector 0 means "no segment" */
+	GDT_NULL, /* entry 0 is never used: selector 0 means "no segment" */
 	GDT_CODE32, /* flat 32-bit code: base 0, limit 4 GiB */
-	GDT_DATA,   /* flat data: base 0, limit 4 GiB */
+	GDT_DATA, /* flat data: base 0, limit 4 GiB */
 	GDT_ENTRIES
 };
 /* A selector names a descriptor: its index * 8, with TI = 0 (the GDT) and RPL = 0 (3.4.2). */
@@ -103,20 +103,20 @@ enum gdt_index {
 
 /* book:begin structs */
 struct vm {
-	int kvm_fd;   /* /dev/kvm: the KVM subsystem itself */
-	int vm_fd;    /* one virtual machine: its memory, its devices */
+	int kvm_fd; /* /dev/kvm: the KVM subsystem itself */
+	int vm_fd; /* one virtual machine: its memory, its devices */
 	uint8_t *mem; /* guest physical memory, as the VMM sees it */
 	size_t mem_size;
-	FILE *console;             /* where PORT_CONSOLE output goes (stdout) */
-	FILE *trace;               /* one line per VM exit when not NULL (--trace) */
-	uint64_t last_report;      /* the last value written to PORT_REPORT */
-	unsigned reports;          /* how many values were written there */
+	FILE *console; /* where PORT_CONSOLE output goes (stdout) */
+	FILE *trace; /* one line per VM exit when not NULL (--trace) */
+	uint64_t last_report; /* the last value written to PORT_REPORT */
+	unsigned reports; /* how many values were written there */
 	char error[VMM_ERROR_MAX]; /* why the last call failed, in one sentence */
 };
 
 struct vcpu {
 	struct vm *vm;
-	int fd;              /* the vCPU: registers, KVM_RUN */
+	int fd; /* the vCPU: registers, KVM_RUN */
 	struct kvm_run *run; /* shared with the kernel: why KVM_RUN returned */
 	size_t run_size;
 };
@@ -124,16 +124,16 @@ struct vcpu {
 
 /* What running the guest came to. */
 enum run_outcome {
-	RUN_HALTED,      /* the guest executed HLT: it finished as intended */
+	RUN_HALTED, /* the guest executed HLT: it finished as intended */
 	RUN_GUEST_ERROR, /* the guest did something this VMM does not handle */
-	RUN_HOST_ERROR,  /* an ioctl failed */
+	RUN_HOST_ERROR, /* an ioctl failed */
 };
 
 /* What handling one exit decided. */
 enum exit_action {
 	EXIT_CONTINUE, /* handled: run the guest again */
-	EXIT_DONE,     /* the guest finished */
-	EXIT_FAILED,   /* stop: vm->error says why */
+	EXIT_DONE, /* the guest finished */
+	EXIT_FAILED, /* stop: vm->error says why */
 };
 
 /* kvm.c */

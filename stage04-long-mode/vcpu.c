@@ -86,10 +86,10 @@ static const struct kvm_segment gdt_segments[GDT_ENTRIES] = {
 	    .type = SEG_TYPE_CODE | SEG_TYPE_READ | SEG_TYPE_ACCESSED,
 	    .present = 1,
 	    .dpl = 0, /* privilege level 0: the guest is a kernel */
-	    .db = 1,  /* 32-bit code */
-	    .s = 1,   /* a code or data segment, not a system one */
-	    .l = 0,   /* not 64-bit code */
-	    .g = 1,   /* limit in 4 KiB units */
+	    .db = 1, /* 32-bit code */
+	    .s = 1, /* a code or data segment, not a system one */
+	    .l = 0, /* not 64-bit code */
+	    .g = 1, /* limit in 4 KiB units */
 	},
     [GDT_DATA] =
 	{

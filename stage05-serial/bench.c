@@ -21,8 +21,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#define CHUNK  250 /* writes per chunk: about 2 ms */
-#define ROUNDS 3   /* each round prints its own figures */
+#define CHUNK 250 /* writes per chunk: about 2 ms */
+#define ROUNDS 3 /* each round prints its own figures */
 #define CHUNKS 480 /* chunks per loop per round: about 1 s each where an exit takes 8-9 us */
 
 static double now_s(void)

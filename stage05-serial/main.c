@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_GUEST  "hello.bin"
+#define DEFAULT_GUEST "hello.bin"
 #define EXIT_TIMED_OUT 124 /* our exit status after --timeout: the one timeout(1) uses */
 
 /* book:begin entries */
@@ -82,7 +82,7 @@ static const char *default_guest(void)
 
 struct options {
 	const struct entry *entry;
-	bool stats;     /* --stats */
+	bool stats; /* --stats */
 	double timeout; /* --timeout, in seconds; 0 for none */
 };
 

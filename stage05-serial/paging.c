@@ -10,7 +10,7 @@
  * at, an index into the page table that entry points at, and the offset within
  * the 4 KiB page that the page-table entry names.
  */
-#define PD32_INDEX(va) ((va) >> 22)           /* bits 31:22: one entry per 4 MiB */
+#define PD32_INDEX(va) ((va) >> 22) /* bits 31:22: one entry per 4 MiB */
 #define PT32_INDEX(va) (((va) >> 12) & 0x3ff) /* bits 21:12: one entry per 4 KiB */
 
 /*
@@ -49,7 +49,7 @@ int paging32_build(struct vm *vm)
  */
 #define PML4_INDEX(va) (((uint64_t)(va) >> 39) & 0x1ff) /* one entry per 512 GiB */
 #define PDPT_INDEX(va) (((uint64_t)(va) >> 30) & 0x1ff) /* one entry per 1 GiB */
-#define PD_INDEX(va)   (((uint64_t)(va) >> 21) & 0x1ff) /* one entry per 2 MiB */
+#define PD_INDEX(va) (((uint64_t)(va) >> 21) & 0x1ff) /* one entry per 2 MiB */
 
 /*
  * A page-directory entry with PS set maps a 2 MiB page itself: the walk stops

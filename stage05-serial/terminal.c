@@ -19,7 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-static struct termios saved;                /* the settings to give back */
+static struct termios saved; /* the settings to give back */
 static volatile sig_atomic_t saved_fd = -1; /* the terminal we changed, or -1 */
 
 /* book:begin restore */
@@ -42,7 +42,7 @@ static void restore_and_die(int sig)
 }
 
 static const int fatal_signals[] = {
-    SIGINT,  SIGTERM, SIGHUP, SIGPIPE,         /* Ctrl-C, kill, no more terminal or reader */
+    SIGINT,  SIGTERM, SIGHUP, SIGPIPE, /* Ctrl-C, kill, no more terminal or reader */
     SIGQUIT, SIGSEGV, SIGBUS, SIGFPE,  SIGILL, /* Ctrl-\, and the crashes */
     SIGABRT, SIGTRAP, SIGSYS,
 };

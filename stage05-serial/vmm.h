@@ -28,22 +28,22 @@
 #define GUEST_MEM_SIZE 0x200000 /* 2 MiB: what one 2 MiB page maps */
 /* Where the guest binary is loaded and starts: where a PC BIOS loads a boot sector. */
 #define GUEST_LOAD_ADDR 0x7c00
-#define GUEST_MAX_SIZE  (GUEST_MEM_SIZE - GUEST_LOAD_ADDR)
+#define GUEST_MAX_SIZE (GUEST_MEM_SIZE - GUEST_LOAD_ADDR)
 /* The stack grows down from just below the guest. */
 #define GUEST_STACK_TOP GUEST_LOAD_ADDR
 /*
  * What the VMM itself puts in guest memory, all of it below the stack: a guest
  * is loaded above GUEST_LOAD_ADDR, so no guest can be loaded over these.
  */
-#define GDT_ADDR        0x0800   /* the GDT: GDT_ENTRIES descriptors of 8 bytes */
-#define PAGE_DIR_ADDR   0x1000   /* 32-bit paging: the page directory (CR3) */
-#define PAGE_TABLE_ADDR 0x2000   /* 32-bit paging: the page table for virtual 0-4 MiB */
-#define REMAP_PHYS      0x3000   /* the page that virtual REMAP_VIRT is mapped to */
-#define REMAP_VIRT      0x300000 /* a virtual page with no RAM at its own address */
-#define PML4_ADDR       0x4000   /* 4-level paging: the PML4 table (CR3) */
-#define PDPT_ADDR       0x5000   /* 4-level paging: the page-directory-pointer table */
-#define PD_ADDR         0x6000   /* 4-level paging: the page directory, 2 MiB pages */
-#define VMM_AREA_END    0x7000   /* the stack may grow down to here: 3 KiB */
+#define GDT_ADDR 0x0800 /* the GDT: GDT_ENTRIES descriptors of 8 bytes */
+#define PAGE_DIR_ADDR 0x1000 /* 32-bit paging: the page directory (CR3) */
+#define PAGE_TABLE_ADDR 0x2000 /* 32-bit paging: the page table for virtual 0-4 MiB */
+#define REMAP_PHYS 0x3000 /* the page that virtual REMAP_VIRT is mapped to */
+#define REMAP_VIRT 0x300000 /* a virtual page with no RAM at its own address */
+#define PML4_ADDR 0x4000 /* 4-level paging: the PML4 table (CR3) */
+#define PDPT_ADDR 0x5000 /* 4-level paging: the page-directory-pointer table */
+#define PD_ADDR 0x6000 /* 4-level paging: the page directory, 2 MiB pages */
+#define VMM_AREA_END 0x7000 /* the stack may grow down to here: 3 KiB */
 /* book:end memory-map */
 
 _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
@@ -54,15 +54,15 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 /* book:begin ports */
 /* The guest's devices: I/O ports, each handled in run.c. */
 #define PORT_CONSOLE                                                                               \
-	0xe9             /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,        \
-			    so a guest can tell the console is there. */
+	0xe9 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,                    \
+		so a guest can tell the console is there. */
 #define PORT_REPORT 0x80 /* OUT: a value the guest reports (a PC's POST-code port) */
-#define PORT_EXIT   0xf4 /* OUT: the guest is done; the byte is the VMM's exit status */
+#define PORT_EXIT 0xf4 /* OUT: the guest is done; the byte is the VMM's exit status */
 
 /* COM1, the PC's first serial port: a 16550A UART (uart.c) and its host side (serial.c). */
-#define COM1_BASE  0x3f8 /* its registers, UART_RBR to UART_SCR: 0x3f8-0x3ff */
+#define COM1_BASE 0x3f8 /* its registers, UART_RBR to UART_SCR: 0x3f8-0x3ff */
 #define COM1_PORTS 8
-#define COM1_IRQ   4 /* its interrupt line: input 4 of the first 8259 PIC */
+#define COM1_IRQ 4 /* its interrupt line: input 4 of the first 8259 PIC */
 /* book:end ports */
 
 /* book:begin irqchip */
@@ -85,37 +85,37 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
  * is chapter 4 in most, 5 in the newest), the titles do not.
  */
 /* CR0: 2.5 "Control Registers" */
-#define CR0_PE (1u << 0)  /* Protection Enable: protected mode */
-#define CR0_ET (1u << 4)  /* Extension Type: reserved, hard-wired to 1 (P6 and later) */
+#define CR0_PE (1u << 0) /* Protection Enable: protected mode */
+#define CR0_ET (1u << 4) /* Extension Type: reserved, hard-wired to 1 (P6 and later) */
 #define CR0_PG (1u << 31) /* Paging: translate linear addresses through CR3's tables */
 /* CR4: 2.5 "Control Registers" */
 #define CR4_PAE (1u << 5) /* Physical Address Extension: 64-bit table entries */
 
 /* The EFER MSR (0xc0000080): 2.2.1 "Extended Feature Enable Register" */
-#define EFER_LME (1u << 8)  /* Long Mode Enable: paging turned on will be 4-level */
+#define EFER_LME (1u << 8) /* Long Mode Enable: paging turned on will be 4-level */
 #define EFER_LMA (1u << 10) /* Long Mode Active: set by the CPU when PG goes on with LME */
 
 /* A segment descriptor: 3.4.5 "Segment Descriptors", Figure 3-8 (a 64-bit entry) */
-#define DESC_TYPE_SHIFT 40           /* bits 43:40: the type, SEG_TYPE_* below */
-#define DESC_S          (1ull << 44) /* S: 1 = code or data segment, 0 = system */
-#define DESC_DPL_SHIFT  45           /* bits 46:45: descriptor privilege level */
-#define DESC_P          (1ull << 47) /* P: present */
-#define DESC_AVL        (1ull << 52) /* AVL: free for system software */
-#define DESC_L          (1ull << 53) /* L: 64-bit code segment (used from stage04 on) */
-#define DESC_DB         (1ull << 54) /* D/B: 1 = 32-bit operands, addresses and stack */
-#define DESC_G          (1ull << 55) /* G: the limit counts 4 KiB units, not bytes */
+#define DESC_TYPE_SHIFT 40 /* bits 43:40: the type, SEG_TYPE_* below */
+#define DESC_S (1ull << 44) /* S: 1 = code or data segment, 0 = system */
+#define DESC_DPL_SHIFT 45 /* bits 46:45: descriptor privilege level */
+#define DESC_P (1ull << 47) /* P: present */
+#define DESC_AVL (1ull << 52) /* AVL: free for system software */
+#define DESC_L (1ull << 53) /* L: 64-bit code segment (used from stage04 on) */
+#define DESC_DB (1ull << 54) /* D/B: 1 = 32-bit operands, addresses and stack */
+#define DESC_G (1ull << 55) /* G: the limit counts 4 KiB units, not bytes */
 
 /* Its type field: 3.4.5.1 "Code- and Data-Segment Descriptor Types", Table 3-1 */
 #define SEG_TYPE_ACCESSED 0x1 /* A: the CPU sets it when it loads the segment */
-#define SEG_TYPE_WRITE    0x2 /* data segment: writable */
-#define SEG_TYPE_READ     0x2 /* code segment: readable */
-#define SEG_TYPE_CODE     0x8 /* executable: a code segment, else a data segment */
+#define SEG_TYPE_WRITE 0x2 /* data segment: writable */
+#define SEG_TYPE_READ 0x2 /* code segment: readable */
+#define SEG_TYPE_CODE 0x8 /* executable: a code segment, else a data segment */
 
 /* Page-directory and page-table entries: 4.3 "32-Bit Paging", Figure 4-4 */
-#define PTE_PRESENT  (1u << 0) /* P: the entry maps a page (or a page table) */
-#define PTE_WRITE    (1u << 1) /* R/W: writes allowed */
+#define PTE_PRESENT (1u << 0) /* P: the entry maps a page (or a page table) */
+#define PTE_WRITE (1u << 1) /* R/W: writes allowed */
 #define PTE_ACCESSED (1u << 5) /* A: set by the CPU when it uses the entry (4.8) */
-#define PTE_DIRTY    (1u << 6) /* D: set by the CPU when it writes the page (4.8) */
+#define PTE_DIRTY (1u << 6) /* D: set by the CPU when it writes the page (4.8) */
 /* 4-level paging uses the same bits, in 8-byte entries: 4.5 "4-Level Paging and 5-Level Paging" */
 #define PDE_PS (1u << 7) /* PS, in a page-directory entry: it maps a 2 MiB page itself */
 /* book:end bits */
@@ -128,9 +128,9 @@ _Static_assert(GUEST_MEM_SIZE % PAGE_SIZE_2M == 0, "2 MiB pages map guest RAM ex
 /* book:begin gdt-layout */
 /* The GDT the VMM writes at GDT_ADDR: which descriptor is where. */
 enum gdt_index {
-	GDT_NULL,   /* entry 0 is never used: selector 0 means "no segment" */
+	GDT_NULL, /* entry 0 is never used: selector 0 means "no segment" */
 	GDT_CODE32, /* flat 32-bit code: base 0, limit 4 GiB */
-	GDT_DATA,   /* flat data: base 0, limit 4 GiB */
+	GDT_DATA, /* flat data: base 0, limit 4 GiB */
 	GDT_CODE64, /* 64-bit code: base and limit ignored */
 	GDT_ENTRIES
 };
@@ -142,18 +142,18 @@ enum gdt_index {
 
 /* book:begin serial */
 #define SERIAL_INPUT_MAX 4096 /* host input waiting for room in the UART: a ring */
-#define ASCII_EOT        0x04 /* "end of transmission": what Ctrl-D types; sent at EOF */
+#define ASCII_EOT 0x04 /* "end of transmission": what Ctrl-D types; sent at EOF */
 
 /* COM1: the UART model, and the host side of its serial line. */
 struct serial {
-	struct uart uart;                /* the chip: registers, FIFO, interrupt logic (uart.c) */
-	pthread_mutex_t lock;            /* held around every call into uart: two threads use it */
-	pthread_cond_t room;             /* signalled when input leaves the ring for the FIFO */
+	struct uart uart; /* the chip: registers, FIFO, interrupt logic (uart.c) */
+	pthread_mutex_t lock; /* held around every call into uart: two threads use it */
+	pthread_cond_t room; /* signalled when input leaves the ring for the FIFO */
 	uint8_t input[SERIAL_INPUT_MAX]; /* host input the FIFO had no room for yet */
 	unsigned input_head, input_count;
-	bool stopping;    /* the input thread must end */
-	int input_fd;     /* where input comes from (stdin), -1 when there is no thread */
-	int wake[2];      /* a pipe: a byte written to wake[1] wakes the thread's poll() */
+	bool stopping; /* the input thread must end */
+	int input_fd; /* where input comes from (stdin), -1 when there is no thread */
+	int wake[2]; /* a pipe: a byte written to wake[1] wakes the thread's poll() */
 	pthread_t thread; /* reads input_fd; valid while input_fd >= 0 */
 };
 /* book:end serial */
@@ -164,8 +164,8 @@ struct serial {
 /* What --stats prints: where the time went. Collected only when vcpu->stats is set. */
 struct run_stats {
 	uint64_t exits[STATS_REASONS]; /* how many exits of each reason */
-	uint64_t in_kvm_run_ns;        /* time inside KVM_RUN: the guest, and KVM's own work */
-	uint64_t total_ns;             /* the whole of vcpu_run() */
+	uint64_t in_kvm_run_ns; /* time inside KVM_RUN: the guest, and KVM's own work */
+	uint64_t total_ns; /* the whole of vcpu_run() */
 };
 /* book:end stats */
 
@@ -173,18 +173,18 @@ struct run_stats {
 
 /* book:begin structs */
 struct vm {
-	int kvm_fd;   /* /dev/kvm: the KVM subsystem itself */
-	int vm_fd;    /* one virtual machine: its memory, its devices */
+	int kvm_fd; /* /dev/kvm: the KVM subsystem itself */
+	int vm_fd; /* one virtual machine: its memory, its devices */
 	uint8_t *mem; /* guest physical memory, as the VMM sees it */
 	size_t mem_size;
-	FILE *console;                    /* where PORT_CONSOLE output goes (stdout) */
-	FILE *trace;                      /* one line per VM exit when not NULL (--trace) */
-	uint64_t last_report;             /* the last value written to PORT_REPORT */
-	unsigned reports;                 /* how many values were written there */
-	bool exited;                      /* the guest wrote to PORT_EXIT... */
-	uint8_t exit_status;              /* ...this value */
-	struct serial com1;               /* the serial port (serial.c) */
-	FILE *log;                        /* the VMM's own remarks, e.g. unknown ports (stderr) */
+	FILE *console; /* where PORT_CONSOLE output goes (stdout) */
+	FILE *trace; /* one line per VM exit when not NULL (--trace) */
+	uint64_t last_report; /* the last value written to PORT_REPORT */
+	unsigned reports; /* how many values were written there */
+	bool exited; /* the guest wrote to PORT_EXIT... */
+	uint8_t exit_status; /* ...this value */
+	struct serial com1; /* the serial port (serial.c) */
+	FILE *log; /* the VMM's own remarks, e.g. unknown ports (stderr) */
 	uint8_t port_reported[65536 / 8]; /* one bit per unknown port, once reported */
 	uint64_t mmio_reported[MMIO_REPORTED_MAX]; /* unknown MMIO addresses, once reported */
 	unsigned mmio_reports;
@@ -193,30 +193,30 @@ struct vm {
 
 struct vcpu {
 	struct vm *vm;
-	int fd;              /* the vCPU: registers, KVM_RUN */
+	int fd; /* the vCPU: registers, KVM_RUN */
 	struct kvm_run *run; /* shared with the kernel: why KVM_RUN returned */
 	size_t run_size;
-	struct run_stats *stats;         /* counts and times exits when not NULL (--stats) */
-	double timeout;                  /* seconds, when a timer was set (--timeout) */
-	timer_t timer;                   /* that timer: it signals this vCPU's thread */
+	struct run_stats *stats; /* counts and times exits when not NULL (--stats) */
+	double timeout; /* seconds, when a timer was set (--timeout) */
+	timer_t timer; /* that timer: it signals this vCPU's thread */
 	volatile sig_atomic_t timed_out; /* set by the timer's signal handler */
 };
 /* book:end structs */
 
 /* What running the guest came to. */
 enum run_outcome {
-	RUN_HALTED,      /* the guest executed HLT (only without an in-kernel irqchip) */
-	RUN_EXITED,      /* the guest wrote to PORT_EXIT: vm->exit_status */
-	RUN_TIMED_OUT,   /* it was still running at vcpu->timeout */
+	RUN_HALTED, /* the guest executed HLT (only without an in-kernel irqchip) */
+	RUN_EXITED, /* the guest wrote to PORT_EXIT: vm->exit_status */
+	RUN_TIMED_OUT, /* it was still running at vcpu->timeout */
 	RUN_GUEST_ERROR, /* the guest did something this VMM does not handle */
-	RUN_HOST_ERROR,  /* an ioctl failed */
+	RUN_HOST_ERROR, /* an ioctl failed */
 };
 
 /* What handling one exit decided. */
 enum exit_action {
 	EXIT_CONTINUE, /* handled: run the guest again */
-	EXIT_DONE,     /* the guest finished */
-	EXIT_FAILED,   /* stop: vm->error says why */
+	EXIT_DONE, /* the guest finished */
+	EXIT_FAILED, /* stop: vm->error says why */
 };
 
 /* kvm.c */

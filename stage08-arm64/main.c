@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_GUEST   "hello.bin"
+#define DEFAULT_GUEST "hello.bin"
 #define DEFAULT_TIMEOUT 10 /* seconds: these guests finish in milliseconds */
 
 static void usage(FILE *out)

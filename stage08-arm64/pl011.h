@@ -20,70 +20,70 @@
 
 /* book:begin pl011-registers */
 /* Register offsets from the base address (TRM, "Summary of registers"): 32 bits each. */
-#define PL011_DR         0x000 /* UARTDR: data; read receives, write transmits */
-#define PL011_RSR        0x004 /* UARTRSR (read) / UARTECR (write): receive errors */
-#define PL011_FR         0x018 /* UARTFR: flags, read only: FIFO and line status */
-#define PL011_ILPR       0x020 /* UARTILPR: IrDA low-power counter */
-#define PL011_IBRD       0x024 /* UARTIBRD: integer part of the baud rate divisor */
-#define PL011_FBRD       0x028 /* UARTFBRD: fractional part of the baud rate divisor */
-#define PL011_LCR_H      0x02c /* UARTLCR_H: line control: word length, parity, FIFO enable */
-#define PL011_CR         0x030 /* UARTCR: control: UART, transmit and receive enable */
-#define PL011_IFLS       0x034 /* UARTIFLS: FIFO levels at which interrupts fire */
-#define PL011_IMSC       0x038 /* UARTIMSC: interrupt mask set/clear */
-#define PL011_RIS        0x03c /* UARTRIS: raw interrupt status, read only */
-#define PL011_MIS        0x040 /* UARTMIS: masked interrupt status, read only */
-#define PL011_ICR        0x044 /* UARTICR: interrupt clear, write only */
-#define PL011_DMACR      0x048 /* UARTDMACR: DMA control */
+#define PL011_DR 0x000 /* UARTDR: data; read receives, write transmits */
+#define PL011_RSR 0x004 /* UARTRSR (read) / UARTECR (write): receive errors */
+#define PL011_FR 0x018 /* UARTFR: flags, read only: FIFO and line status */
+#define PL011_ILPR 0x020 /* UARTILPR: IrDA low-power counter */
+#define PL011_IBRD 0x024 /* UARTIBRD: integer part of the baud rate divisor */
+#define PL011_FBRD 0x028 /* UARTFBRD: fractional part of the baud rate divisor */
+#define PL011_LCR_H 0x02c /* UARTLCR_H: line control: word length, parity, FIFO enable */
+#define PL011_CR 0x030 /* UARTCR: control: UART, transmit and receive enable */
+#define PL011_IFLS 0x034 /* UARTIFLS: FIFO levels at which interrupts fire */
+#define PL011_IMSC 0x038 /* UARTIMSC: interrupt mask set/clear */
+#define PL011_RIS 0x03c /* UARTRIS: raw interrupt status, read only */
+#define PL011_MIS 0x040 /* UARTMIS: masked interrupt status, read only */
+#define PL011_ICR 0x044 /* UARTICR: interrupt clear, write only */
+#define PL011_DMACR 0x048 /* UARTDMACR: DMA control */
 #define PL011_PERIPH_ID0 0xfe0 /* UARTPeriphID0-3 at 0xfe0-0xfec, UARTPCellID0-3 */
-#define PL011_PCELL_ID3  0xffc /*   at 0xff0-0xffc: one byte each, "this is a PL011" */
+#define PL011_PCELL_ID3 0xffc /*   at 0xff0-0xffc: one byte each, "this is a PL011" */
 
 /* UARTFR bits (TRM, "Flag Register, UARTFR"). */
-#define PL011_FR_CTS  (1u << 0) /* clear to send (modem input) */
-#define PL011_FR_DSR  (1u << 1) /* data set ready (modem input) */
-#define PL011_FR_DCD  (1u << 2) /* data carrier detect (modem input) */
+#define PL011_FR_CTS (1u << 0) /* clear to send (modem input) */
+#define PL011_FR_DSR (1u << 1) /* data set ready (modem input) */
+#define PL011_FR_DCD (1u << 2) /* data carrier detect (modem input) */
 #define PL011_FR_BUSY (1u << 3) /* busy: still sending a byte */
 #define PL011_FR_RXFE (1u << 4) /* receive FIFO (or holding register) empty */
 #define PL011_FR_TXFF (1u << 5) /* transmit FIFO (or holding register) full */
 #define PL011_FR_RXFF (1u << 6) /* receive FIFO (or holding register) full */
 #define PL011_FR_TXFE (1u << 7) /* transmit FIFO (or holding register) empty */
-#define PL011_FR_RI   (1u << 8) /* ring indicator (modem input) */
+#define PL011_FR_RI (1u << 8) /* ring indicator (modem input) */
 /* book:end pl011-registers */
 
 /* UARTDR: the received byte in bits 7:0, its error flags above (TRM, "Data Register, UARTDR"). */
 #define PL011_DR_DATA 0xffu
-#define PL011_DR_FE   (1u << 8)  /* framing error */
-#define PL011_DR_PE   (1u << 9)  /* parity error */
-#define PL011_DR_BE   (1u << 10) /* break error */
-#define PL011_DR_OE   (1u << 11) /* overrun error */
+#define PL011_DR_FE (1u << 8) /* framing error */
+#define PL011_DR_PE (1u << 9) /* parity error */
+#define PL011_DR_BE (1u << 10) /* break error */
+#define PL011_DR_OE (1u << 11) /* overrun error */
 
 /* UARTLCR_H bits (TRM, "Line Control Register, UARTLCR_H"). */
-#define PL011_LCR_H_BRK    (1u << 0) /* send break */
-#define PL011_LCR_H_PEN    (1u << 1) /* parity enable */
-#define PL011_LCR_H_EPS    (1u << 2) /* even parity select */
-#define PL011_LCR_H_STP2   (1u << 3) /* two stop bits */
-#define PL011_LCR_H_FEN    (1u << 4) /* FIFOs enabled; clear: one-byte holding registers */
+#define PL011_LCR_H_BRK (1u << 0) /* send break */
+#define PL011_LCR_H_PEN (1u << 1) /* parity enable */
+#define PL011_LCR_H_EPS (1u << 2) /* even parity select */
+#define PL011_LCR_H_STP2 (1u << 3) /* two stop bits */
+#define PL011_LCR_H_FEN (1u << 4) /* FIFOs enabled; clear: one-byte holding registers */
 #define PL011_LCR_H_WLEN_8 (3u << 5) /* WLEN = 0b11: 8-bit words */
-#define PL011_LCR_H_SPS    (1u << 7) /* stick parity */
+#define PL011_LCR_H_SPS (1u << 7) /* stick parity */
 
 /* UARTCR bits (TRM, "Control Register, UARTCR"). */
 #define PL011_CR_UARTEN (1u << 0) /* UART enable */
-#define PL011_CR_LBE    (1u << 7) /* loopback enable */
-#define PL011_CR_TXE    (1u << 8) /* transmit enable */
-#define PL011_CR_RXE    (1u << 9) /* receive enable */
+#define PL011_CR_LBE (1u << 7) /* loopback enable */
+#define PL011_CR_TXE (1u << 8) /* transmit enable */
+#define PL011_CR_RXE (1u << 9) /* receive enable */
 
 /* Reset values that are not zero (TRM, "Summary of registers"). */
-#define PL011_CR_RESET   (PL011_CR_TXE | PL011_CR_RXE) /* 0x0300: enabled for TX and RX, UART off */
-#define PL011_IFLS_RESET 0x12                          /* both FIFOs interrupt half full */
+#define PL011_CR_RESET (PL011_CR_TXE | PL011_CR_RXE) /* 0x0300: enabled for TX and RX, UART off */
+#define PL011_IFLS_RESET 0x12 /* both FIFOs interrupt half full */
 
 /* How wide each register is: the bits above are reserved and read as zero. */
-#define PL011_IBRD_MASK  0xffffu
-#define PL011_FBRD_MASK  0x3fu
+#define PL011_IBRD_MASK 0xffffu
+#define PL011_FBRD_MASK 0x3fu
 #define PL011_LCR_H_MASK 0xffu
-#define PL011_CR_MASK    0xff87u /* bits 6:3 are reserved */
-#define PL011_IFLS_MASK  0x3fu
-#define PL011_IMSC_MASK  0x7ffu
+#define PL011_CR_MASK 0xff87u /* bits 6:3 are reserved */
+#define PL011_IFLS_MASK 0x3fu
+#define PL011_IMSC_MASK 0x7ffu
 #define PL011_DMACR_MASK 0x7u
-#define PL011_ILPR_MASK  0xffu
+#define PL011_ILPR_MASK 0xffu
 
 /* r1p5 has 32-byte FIFOs; earlier revisions had 16 (TRM, "About the UART";
  * Linux's amba-pl011 driver also sizes them by revision). */
@@ -92,7 +92,7 @@
 /* What the UART needs from its host: where transmitted bytes go. */
 struct pl011_host {
 	void (*transmit)(void *ctx, uint8_t byte); /* one byte sent on the serial line */
-	void *ctx;                                 /* passed back to it */
+	void *ctx; /* passed back to it */
 };
 
 /* The whole device; no heap, so it can live inside struct vm. */

@@ -34,17 +34,17 @@
  * reference boards start it at 2 GiB). Anything not listed below is nothing: an
  * access there is an MMIO exit that no device claims.
  */
-#define GUEST_MEM_BASE  0x40000000     /* RAM starts at 1 GiB: below it, room for devices */
-#define GUEST_MEM_SIZE  0x200000       /* 2 MiB of RAM: plenty for these guests */
+#define GUEST_MEM_BASE 0x40000000 /* RAM starts at 1 GiB: below it, room for devices */
+#define GUEST_MEM_SIZE 0x200000 /* 2 MiB of RAM: plenty for these guests */
 #define GUEST_LOAD_ADDR GUEST_MEM_BASE /* the guest's first byte, where the vCPU starts */
-#define GUEST_MAX_SIZE  (GUEST_MEM_SIZE - (GUEST_LOAD_ADDR - GUEST_MEM_BASE))
+#define GUEST_MAX_SIZE (GUEST_MEM_SIZE - (GUEST_LOAD_ADDR - GUEST_MEM_BASE))
 /* SP_EL1 starts at the top of RAM and the stack grows down (16-byte aligned, as AAPCS64 asks). */
 #define GUEST_STACK_TOP (GUEST_MEM_BASE + GUEST_MEM_SIZE)
 
-#define PL011_BASE  0x09000000 /* the UART, where QEMU's virt board has its PL011 */
-#define PL011_SIZE  0x1000     /* one 4 KiB page of registers */
+#define PL011_BASE 0x09000000 /* the UART, where QEMU's virt board has its PL011 */
+#define PL011_SIZE 0x1000 /* one 4 KiB page of registers */
 #define REPORT_ADDR 0x09010000 /* this VMM's report register: a guest writes a value there */
-#define REPORT_SIZE 8          /*   (the analogue of port 0x80 in the x86 chapters) */
+#define REPORT_SIZE 8 /*   (the analogue of port 0x80 in the x86 chapters) */
 /* book:end memory-map */
 
 _Static_assert(PL011_BASE + PL011_SIZE <= REPORT_ADDR &&
@@ -59,8 +59,8 @@ _Static_assert(GUEST_STACK_TOP % 16 == 0, "SP must be 16-byte aligned when it is
  * KVM answers most of them itself, with no exit to us; the two that end the
  * machine come to us as KVM_EXIT_SYSTEM_EVENT.
  */
-#define PSCI_FN_VERSION      0x84000000 /* returns the version: major << 16 | minor */
-#define PSCI_FN_SYSTEM_OFF   0x84000008 /* power the machine off: the guest is done */
+#define PSCI_FN_VERSION 0x84000000 /* returns the version: major << 16 | minor */
+#define PSCI_FN_SYSTEM_OFF 0x84000008 /* power the machine off: the guest is done */
 #define PSCI_FN_SYSTEM_RESET 0x84000009 /* restart the machine */
 /* book:end psci */
 
@@ -70,12 +70,12 @@ _Static_assert(GUEST_STACK_TOP % 16 == 0, "SP must be 16-byte aligned when it is
  * the Arm ARM, "Process state, PSTATE"). M[3:0] says the exception level and
  * which stack pointer is in use; D, A, I, F mask the four kinds of exception.
  */
-#define PSTATE_M_EL1H (0x5u)    /* M[3:0] = 0b0101: EL1, using SP_EL1 ("EL1h") */
-#define PSTATE_F      (1u << 6) /* FIQ masked */
-#define PSTATE_I      (1u << 7) /* IRQ masked */
-#define PSTATE_A      (1u << 8) /* SError (asynchronous abort) masked */
-#define PSTATE_D      (1u << 9) /* debug exceptions masked */
-#define PSTATE_DAIF   (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F)
+#define PSTATE_M_EL1H (0x5u) /* M[3:0] = 0b0101: EL1, using SP_EL1 ("EL1h") */
+#define PSTATE_F (1u << 6) /* FIQ masked */
+#define PSTATE_I (1u << 7) /* IRQ masked */
+#define PSTATE_A (1u << 8) /* SError (asynchronous abort) masked */
+#define PSTATE_D (1u << 9) /* debug exceptions masked */
+#define PSTATE_DAIF (PSTATE_D | PSTATE_A | PSTATE_I | PSTATE_F)
 /* book:end pstate */
 
 /* book:begin reg-ids */
@@ -91,10 +91,10 @@ _Static_assert(GUEST_STACK_TOP % 16 == 0, "SP must be 16-byte aligned when it is
 #define CORE_REG(field)                                                                            \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                                     \
 	 offsetof(struct kvm_regs, field) / sizeof(uint32_t))
-#define REG_PC      CORE_REG(regs.pc)
-#define REG_PSTATE  CORE_REG(regs.pstate)
-#define REG_SP_EL0  CORE_REG(regs.sp) /* struct kvm_regs's "sp" is SP_EL0 */
-#define REG_SP_EL1  CORE_REG(sp_el1)  /* the stack pointer of EL1h */
+#define REG_PC CORE_REG(regs.pc)
+#define REG_PSTATE CORE_REG(regs.pstate)
+#define REG_SP_EL0 CORE_REG(regs.sp) /* struct kvm_regs's "sp" is SP_EL0 */
+#define REG_SP_EL1 CORE_REG(sp_el1) /* the stack pointer of EL1h */
 #define REG_ELR_EL1 CORE_REG(elr_el1) /* where an exception taken to EL1 came from */
 /* x0-x30 are consecutive 64-bit words: two 32-bit steps each. */
 #define REG_X(n) (CORE_REG(regs.regs[0]) + (n) * (sizeof(uint64_t) / sizeof(uint32_t)))
@@ -110,21 +110,21 @@ _Static_assert(GUEST_STACK_TOP % 16 == 0, "SP must be 16-byte aligned when it is
 	 ((uint64_t)(crn) << KVM_REG_ARM64_SYSREG_CRN_SHIFT) |                                     \
 	 ((uint64_t)(crm) << KVM_REG_ARM64_SYSREG_CRM_SHIFT) |                                     \
 	 ((uint64_t)(op2) << KVM_REG_ARM64_SYSREG_OP2_SHIFT))
-#define REG_SCTLR_EL1 SYS_REG(3, 0, 1, 0, 0)  /* system control: MMU, caches, alignment */
-#define REG_ESR_EL1   SYS_REG(3, 0, 5, 2, 0)  /* exception syndrome: why the last exception */
-#define REG_FAR_EL1   SYS_REG(3, 0, 6, 0, 0)  /* fault address of the last abort */
-#define REG_VBAR_EL1  SYS_REG(3, 0, 12, 0, 0) /* vector base: where exceptions go */
+#define REG_SCTLR_EL1 SYS_REG(3, 0, 1, 0, 0) /* system control: MMU, caches, alignment */
+#define REG_ESR_EL1 SYS_REG(3, 0, 5, 2, 0) /* exception syndrome: why the last exception */
+#define REG_FAR_EL1 SYS_REG(3, 0, 6, 0, 0) /* fault address of the last abort */
+#define REG_VBAR_EL1 SYS_REG(3, 0, 12, 0, 0) /* vector base: where exceptions go */
 /* book:end reg-ids */
 
 /* ESR_EL1: the exception class, bits 31:26, and for aborts the fault status, bits 5:0. */
-#define ESR_EC_SHIFT    26
-#define ESR_EC_MASK     0x3fu
-#define ESR_EC_UNKNOWN  0x00 /* unknown reason: an undefined instruction, for one */
+#define ESR_EC_SHIFT 26
+#define ESR_EC_MASK 0x3fu
+#define ESR_EC_UNKNOWN 0x00 /* unknown reason: an undefined instruction, for one */
 #define ESR_EC_IABT_LOW 0x20 /* instruction abort from a lower exception level */
 #define ESR_EC_IABT_CUR 0x21 /* instruction abort without a change of level */
 #define ESR_EC_DABT_LOW 0x24 /* data abort from a lower exception level */
 #define ESR_EC_DABT_CUR 0x25 /* data abort without a change of level */
-#define ESR_FSC_MASK    0x3fu
+#define ESR_FSC_MASK 0x3fu
 /*
  * What KVM puts in a system register the architecture leaves UNKNOWN at
  * reset (ESR_EL1 and FAR_EL1 among them): a value easy to recognise.
@@ -133,33 +133,33 @@ _Static_assert(GUEST_STACK_TOP % 16 == 0, "SP must be 16-byte aligned when it is
 /* VBAR_EL1 + this: the vector for a synchronous exception from EL1 using SP_EL1. */
 #define VECTOR_SYNC_EL1H 0x200
 
-#define VMM_ERROR_MAX    512
+#define VMM_ERROR_MAX 512
 #define UNKNOWN_MMIO_MAX 16 /* unknown addresses reported once each; more are counted only */
 
 /* book:begin structs */
 struct vm {
-	int kvm_fd;   /* /dev/kvm: the KVM subsystem itself */
-	int vm_fd;    /* one virtual machine: its memory, its devices */
+	int kvm_fd; /* /dev/kvm: the KVM subsystem itself */
+	int vm_fd; /* one virtual machine: its memory, its devices */
 	uint8_t *mem; /* guest physical memory from GUEST_MEM_BASE, as the VMM sees it */
 	size_t mem_size;
-	FILE *console;        /* where the UART's output goes (stdout) */
-	FILE *trace;          /* one line per VM exit when not NULL (--trace) */
-	FILE *notes;          /* the VMM's remarks while the guest runs (stderr) */
-	int input_fd;         /* the UART's input (stdin), or -1 for none */
-	bool input_ended;     /* input_fd reached its end */
-	struct pl011 uart;    /* the PL011 at PL011_BASE */
+	FILE *console; /* where the UART's output goes (stdout) */
+	FILE *trace; /* one line per VM exit when not NULL (--trace) */
+	FILE *notes; /* the VMM's remarks while the guest runs (stderr) */
+	int input_fd; /* the UART's input (stdin), or -1 for none */
+	bool input_ended; /* input_fd reached its end */
+	struct pl011 uart; /* the PL011 at PL011_BASE */
 	uint64_t last_report; /* the last value written to REPORT_ADDR */
-	unsigned reports;     /* how many values were written there */
+	unsigned reports; /* how many values were written there */
 	uint64_t
 	    unknown_mmio[UNKNOWN_MMIO_MAX]; /* addresses no device claims, each reported once */
-	unsigned unknown_mmio_count;        /* how many accesses went there, in all */
-	unsigned timeout;          /* seconds the guest may run without finishing; 0: forever */
+	unsigned unknown_mmio_count; /* how many accesses went there, in all */
+	unsigned timeout; /* seconds the guest may run without finishing; 0: forever */
 	char error[VMM_ERROR_MAX]; /* why the last call failed, in one sentence */
 };
 
 struct vcpu {
 	struct vm *vm;
-	int fd;              /* the vCPU: registers, KVM_RUN */
+	int fd; /* the vCPU: registers, KVM_RUN */
 	struct kvm_run *run; /* shared with the kernel: why KVM_RUN returned */
 	size_t run_size;
 	bool timed_out; /* the run was stopped by vm->timeout */
@@ -169,16 +169,16 @@ struct vcpu {
 /* What running the guest came to. */
 enum run_outcome {
 	RUN_POWERED_OFF, /* PSCI SYSTEM_OFF: the guest finished as intended (x86: HLT) */
-	RUN_RESET,       /* PSCI SYSTEM_RESET: the guest asked for a restart; we stop instead */
+	RUN_RESET, /* PSCI SYSTEM_RESET: the guest asked for a restart; we stop instead */
 	RUN_GUEST_ERROR, /* the guest did something this VMM does not handle */
-	RUN_HOST_ERROR,  /* an ioctl failed */
+	RUN_HOST_ERROR, /* an ioctl failed */
 };
 
 /* What handling one exit decided. */
 enum exit_action {
 	EXIT_CONTINUE, /* handled: run the guest again */
-	EXIT_DONE,     /* the guest finished */
-	EXIT_FAILED,   /* stop: vm->error says why */
+	EXIT_DONE, /* the guest finished */
+	EXIT_FAILED, /* stop: vm->error says why */
 };
 
 /* kvm.c */

@@ -41,7 +41,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define MARKER   "@@emulated-host: "
+#define MARKER "@@emulated-host: "
 #define MAX_ARGS 256
 
 /* Waits until the console has sent everything, then powers the machine off. */

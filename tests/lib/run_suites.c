@@ -20,8 +20,8 @@ static void count_line(struct totals *t, const char *line)
 	const char *at = strstr(line, "Checks: ");
 	int checks, failures, errors;
 
-	if (at && sscanf(at, "Checks: %d, Failures: %d, Errors: %d", &checks, &failures,
-			 &errors) == 3) {
+	if (at &&
+	    sscanf(at, "Checks: %d, Failures: %d, Errors: %d", &checks, &failures, &errors) == 3) {
 		t->checks += checks;
 		t->failures += failures;
 		t->errors += errors;
@@ -70,8 +70,9 @@ int main(int argc, char **argv)
 		if (run_one(&t, argv[i]) != 0)
 			t.suites_failed++;
 	}
-	printf("emulated host: %d suites (%d failed), %d checks: %d passed, %d failed, %d skipped\n",
-	       t.suites, t.suites_failed, t.checks, t.checks - t.failures - t.errors,
-	       t.failures + t.errors, t.skipped);
+	printf(
+	    "emulated host: %d suites (%d failed), %d checks: %d passed, %d failed, %d skipped\n",
+	    t.suites, t.suites_failed, t.checks, t.checks - t.failures - t.errors,
+	    t.failures + t.errors, t.skipped);
 	return t.suites == 0 || t.suites_failed || t.failures || t.errors ? 1 : 0;
 }

@@ -13,7 +13,7 @@
 #ifndef GUEST_MEM_BASE
 #define GUEST_MEM_BASE 0
 #endif
-#define RAM_END    (GUEST_MEM_BASE + GUEST_MEM_SIZE)  /* one past the last byte of RAM */
+#define RAM_END (GUEST_MEM_BASE + GUEST_MEM_SIZE) /* one past the last byte of RAM */
 #define LOAD_INDEX (GUEST_LOAD_ADDR - GUEST_MEM_BASE) /* the guest's first byte in vm.mem */
 
 START_TEST(guest_ptr_accepts_exactly_guest_memory)

@@ -5,11 +5,11 @@
 #include <string.h>
 
 /* The values the SDM gives for a processor after reset (vol. 3, 9.1.1, table 9-1). */
-#define RESET_RIP         0xfff0
+#define RESET_RIP 0xfff0
 #define RESET_CS_SELECTOR 0xf000
-#define RESET_CS_BASE     0xffff0000
-#define RESET_CR0         0x60000010 /* CD | NW | ET */
-#define RESET_RFLAGS      0x2
+#define RESET_CS_BASE 0xffff0000
+#define RESET_CR0 0x60000010 /* CD | NW | ET */
+#define RESET_RFLAGS 0x2
 
 static void open_vm_and_vcpu(struct vm *vm, struct vcpu *vcpu)
 {

@@ -130,7 +130,8 @@ START_TEST(unknown_port_stops_the_guest_with_a_diagnostic)
 	 * the OUT (e6 99) and moves past it on the next KVM_RUN; the software KVM of
 	 * our build machines has moved it to the HLT (f4) already.
 	 */
-	ck_assert_msg(strstr(dump, "code at 0x7c03: e6 99 f4") || strstr(dump, "code at 0x7c05: f4"),
+	ck_assert_msg(strstr(dump, "code at 0x7c03: e6 99 f4") ||
+			  strstr(dump, "code at 0x7c05: f4"),
 		      "%s", dump);
 	free(dump);
 	finish(&f);

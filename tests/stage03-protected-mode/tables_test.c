@@ -106,9 +106,9 @@ START_TEST(page_tables_map_ram_to_itself_and_one_page_elsewhere)
 				  page | PTE_PRESENT | PTE_WRITE);
 	ck_assert_int_eq(walk32(&vm, GUEST_LOAD_ADDR + 5), GUEST_LOAD_ADDR + 5);
 	ck_assert_int_eq(walk32(&vm, REMAP_VIRT + 0x123), REMAP_PHYS + 0x123);
-	ck_assert_int_eq(walk32(&vm, GUEST_MEM_SIZE), -1);         /* past RAM: unmapped */
+	ck_assert_int_eq(walk32(&vm, GUEST_MEM_SIZE), -1); /* past RAM: unmapped */
 	ck_assert_int_eq(walk32(&vm, REMAP_VIRT + PAGE_SIZE), -1); /* one page only */
-	ck_assert_int_eq(walk32(&vm, 0x400000), -1);               /* past the one table */
+	ck_assert_int_eq(walk32(&vm, 0x400000), -1); /* past the one table */
 	free(vm.mem);
 }
 END_TEST

@@ -77,9 +77,9 @@ START_TEST(page_tables_map_all_of_ram_with_one_2mib_page)
 	ck_assert_int_eq(walk64(&vm, 0), 0);
 	ck_assert_int_eq(walk64(&vm, GUEST_LOAD_ADDR), GUEST_LOAD_ADDR);
 	ck_assert_int_eq(walk64(&vm, GUEST_MEM_SIZE - 1), GUEST_MEM_SIZE - 1);
-	ck_assert_int_eq(walk64(&vm, GUEST_MEM_SIZE), -1);     /* past RAM */
-	ck_assert_int_eq(walk64(&vm, 1ull << 30), -1);         /* another PDPT entry */
-	ck_assert_int_eq(walk64(&vm, 1ull << 39), -1);         /* another PML4 entry */
+	ck_assert_int_eq(walk64(&vm, GUEST_MEM_SIZE), -1); /* past RAM */
+	ck_assert_int_eq(walk64(&vm, 1ull << 30), -1); /* another PDPT entry */
+	ck_assert_int_eq(walk64(&vm, 1ull << 39), -1); /* another PML4 entry */
 	ck_assert_int_eq(walk64(&vm, 0xffff800000000000), -1); /* the upper half */
 	free(vm.mem);
 }

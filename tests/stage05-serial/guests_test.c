@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RESULT_ADDR 0x600   /* where the guests store their results (defs.inc) */
-#define LINE_ADDR   0x10000 /* echo.asm: the last line read */
+#define RESULT_ADDR 0x600 /* where the guests store their results (defs.inc) */
+#define LINE_ADDR 0x10000 /* echo.asm: the last line read */
 
 static uint64_t guest_qword(struct fixture *f, uint64_t gpa)
 {

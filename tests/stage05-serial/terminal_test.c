@@ -31,7 +31,7 @@ struct session {
 	int master, slave; /* we keep slave open, to read its settings after the VMM is gone */
 	pid_t pid;
 	struct termios before; /* the terminal's settings before the VMM ran */
-	char screen[8192];     /* what the VMM wrote to the terminal */
+	char screen[8192]; /* what the VMM wrote to the terminal */
 	size_t shown;
 };
 
@@ -151,7 +151,7 @@ START_TEST(keys_reach_the_guest_at_once_and_ctrl_d_ends_it)
 	wait_until_taken(&s);
 	type(&s, "ab");
 	wait_for_text(&s, "ab"); /* the guest's echo: the terminal's is off, and no Enter yet */
-	type(&s, "c\n");         /* output processing: the guest's \n is \r\n on the screen */
+	type(&s, "c\n"); /* output processing: the guest's \n is \r\n on the screen */
 	wait_for_text(&s, "abc\r\nABC\r\n");
 	type(&s, "\x04"); /* Ctrl-D: no longer EOF to the terminal, just the byte 0x04 */
 	int status = wait_for_end(&s);

@@ -121,9 +121,9 @@ START_TEST(dlab_hides_rbr_thr_and_ier)
 	ck_assert(uart_receive(&u, 'r'));
 	uart_write(&u, UART_LCR, UART_LCR_DLAB);
 
-	uart_write(&u, 0, 'x');  /* DLL, not THR */
+	uart_write(&u, 0, 'x'); /* DLL, not THR */
 	uart_write(&u, 1, 0x0f); /* DLM, not IER */
-	ASSERT_READ(0, 'x');     /* DLL, and RBR's byte stays unread */
+	ASSERT_READ(0, 'x'); /* DLL, and RBR's byte stays unread */
 	ASSERT_READ(1, 0x0f);
 	ck_assert_uint_eq(rec.nsent, 0);
 	ASSERT_READ(UART_LSR, UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT);
@@ -480,9 +480,9 @@ START_TEST(iir_reports_sources_in_priority_order)
 	uart_write(&u, UART_MCR, UART_MCR_LOOP);
 	uart_read(&u, UART_MSR);
 	uart_write(&u, UART_THR, '1');
-	uart_write(&u, UART_THR, '2');                          /* overrun: OE, and data */
+	uart_write(&u, UART_THR, '2'); /* overrun: OE, and data */
 	uart_write(&u, UART_MCR, UART_MCR_LOOP | UART_MCR_RTS); /* CTS changed */
-	uart_write(&u, UART_IER, UART_IER_MASK);                /* and THRE, on enabling */
+	uart_write(&u, UART_IER, UART_IER_MASK); /* and THRE, on enabling */
 
 	ASSERT_READ(UART_IIR, UART_IIR_ID_RLS);
 	ASSERT_READ(UART_IIR, UART_IIR_ID_RLS); /* held until its cause is serviced */

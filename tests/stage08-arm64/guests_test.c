@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #define RESULT_ADDR (GUEST_MEM_BASE + 0x100000) /* where the guests leave their results */
-#define FIB_90      2880067194370816120ull
+#define FIB_90 2880067194370816120ull
 
 /* The VMM's notes (unknown MMIO, ...) kept in memory instead of going to stderr. */
 struct notes {

@@ -47,7 +47,7 @@ static void setup(void)
 START_TEST(reset_values_follow_the_trm)
 {
 	ASSERT_READ(PL011_FR, FR_EMPTY); /* TXFE and RXFE set: nothing to send or read */
-	ASSERT_READ(PL011_CR, 0x300);    /* TXE | RXE, UARTEN clear */
+	ASSERT_READ(PL011_CR, 0x300); /* TXE | RXE, UARTEN clear */
 	ASSERT_READ(PL011_IFLS, 0x12);
 	ASSERT_READ(PL011_LCR_H, 0); /* FEN clear: one-byte holding registers */
 	ASSERT_READ(PL011_IBRD, 0);
@@ -175,7 +175,7 @@ START_TEST(control_registers_keep_their_bits_and_drop_reserved_ones)
 	ck_assert(pl011_write(&u, PL011_LCR_H, 0x1ff));
 	ASSERT_READ(PL011_LCR_H, 0xff);
 	ck_assert(pl011_write(&u, PL011_ICR, 0x7ff)); /* accepted, nothing to clear */
-	ck_assert(pl011_write(&u, PL011_RSR, 0));     /* UARTECR */
+	ck_assert(pl011_write(&u, PL011_RSR, 0)); /* UARTECR */
 	ASSERT_READ(PL011_RIS, 0);
 	ASSERT_READ(PL011_MIS, 0);
 	ck_assert_uint_eq(rec.nsent, 0);
