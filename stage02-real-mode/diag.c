@@ -1,6 +1,7 @@
 /* Diagnostics: what an exit was, and the state of the vCPU when it happened. */
 #include "vmm.h"
 
+#include <stdbool.h>
 #include <sys/ioctl.h>
 
 #define NAME(x) [x] = #x
@@ -54,7 +55,7 @@ const char *exit_reason_name(uint32_t reason)
 }
 
 /* book:begin trace */
-/* One line per exit: its name and, for port I/O, what went through the port. */
+/* One line per exit: its name and, for port I/O and MMIO, what went where. */
 void trace_exit(FILE *out, const struct vcpu *vcpu)
 {
 	const struct kvm_run *run = vcpu->run;
@@ -74,6 +75,9 @@ void trace_exit(FILE *out, const struct vcpu *vcpu)
 		/* For IN the value is not known yet: we have not answered. */
 		if (run->io.direction == KVM_EXIT_IO_OUT)
 			fprintf(out, " value=0x%x", first);
+	} else if (run->exit_reason == KVM_EXIT_MMIO) {
+		fprintf(out, " %s addr=0x%llx len=%u", run->mmio.is_write ? "write" : "read",
+			(unsigned long long)run->mmio.phys_addr, run->mmio.len);
 	}
 	fputc('\n', out);
 }
@@ -105,6 +109,20 @@ static void dump_code(struct vcpu *vcpu, FILE *out, uint64_t linear)
 	fputc('\n', out);
 }
 
+/* book:begin init-state */
+/*
+ * After a shutdown, KVM on AMD (SVM) puts the vCPU through INIT: what we read
+ * back then is the INIT state (CS:IP = 0xf000:0xfff0, CR0.PE clear: SDM vol. 3A,
+ * "Processor State After Reset" gives both the power-up and the INIT values), not
+ * the state at the fault. KVM on Intel (VT-x) keeps the state of the fault.
+ */
+static bool looks_like_init(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	return r->rip == 0xfff0 && s->cs.selector == 0xf000 && s->cs.base == 0xffff0000 &&
+	       !(s->cr0 & CR0_PE);
+}
+/* book:end init-state */
+
 /* book:begin diag-dump */
 void diag_dump(struct vcpu *vcpu, FILE *out)
 {
@@ -130,6 +148,35 @@ void diag_dump(struct vcpu *vcpu, FILE *out)
 	fprintf(out, "  cr0=0x%08llx cr2=0x%08llx cr3=0x%08llx cr4=0x%08llx efer=0x%llx\n",
 		(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
 		(unsigned long long)s.cr4, (unsigned long long)s.efer);
+	if (vcpu->run && vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN && looks_like_init(&r, &s))
+		fprintf(out, "  (these are the vCPU's INIT values, not its state at the fault: KVM "
+			     "on AMD SVM puts\n   the vCPU through INIT at a shutdown; on Intel "
+			     "VT-x it keeps the state, CR2 included)\n");
 	dump_code(vcpu, out, s.cs.base + r.rip);
 }
 /* book:end diag-dump */
+
+/* book:begin stats-print */
+/* --stats: how many exits of each reason, and where the time went. */
+void stats_print(FILE *out, const struct run_stats *stats)
+{
+	uint64_t total = 0;
+	double seconds = (double)stats->total_ns / 1e9;
+	double in_kvm = (double)stats->in_kvm_run_ns / 1e9;
+
+	for (unsigned i = 0; i < STATS_REASONS; i++)
+		total += stats->exits[i];
+	fprintf(out, "exits: %llu\n", (unsigned long long)total);
+	for (unsigned i = 0; i < STATS_REASONS; i++)
+		if (stats->exits[i])
+			fprintf(out, "  %-24s %llu\n", exit_reason_name(i),
+				(unsigned long long)stats->exits[i]);
+	if (seconds <= 0)
+		return;
+	fprintf(out, "time: %.6f s, of which inside KVM_RUN %.6f s (%.1f%%), in the VMM %.6f s\n",
+		seconds, in_kvm, 100 * in_kvm / seconds, seconds - in_kvm);
+	if (total)
+		fprintf(out, "per exit: %.2f us round trip, %.2f us of it in the VMM\n",
+			1e6 * seconds / (double)total, 1e6 * (seconds - in_kvm) / (double)total);
+}
+/* book:end stats-print */

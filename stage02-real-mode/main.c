@@ -8,22 +8,26 @@
 #include <unistd.h>
 
 #define DEFAULT_GUEST "hello.bin"
+#define STATUS_TIMED_OUT 124 /* our exit status after --timeout: the one timeout(1) uses */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ./run [--trace] [GUEST.bin]\n"
+		"usage: ./run [--trace] [--stats] [--timeout SECONDS] [GUEST.bin]\n"
 		"Runs a flat binary guest in real mode (default: guests/" DEFAULT_GUEST ").\n"
 		"\n"
-		"  --trace   print one line per VM exit (to stderr)\n"
-		"  --help    this text\n"
+		"  --trace           print one line per VM exit (to stderr)\n"
+		"  --stats           at the end, count the exits of each kind and say where\n"
+		"                    the time went (to stderr)\n"
+		"  --timeout SECONDS stop a guest still running after SECONDS (exit status %d)\n"
+		"  --help            this text\n"
 		"\n"
 		"The guest is loaded at guest physical 0x%x and starts there in real mode:\n"
 		"CS=DS=ES=SS=0, IP=0x%x, SP=0x%x, interrupts off. Guest memory: 0x0-0x%x.\n"
 		"Ports: OUT 0x%x prints a byte, IN 0x%x reads 0x%x; OUT 0x%x reports a value.\n"
-		"HLT ends the run (exit status 0).\n",
-		GUEST_LOAD_ADDR, GUEST_LOAD_ADDR, GUEST_STACK_TOP, GUEST_MEM_SIZE - 1, PORT_CONSOLE,
-		PORT_CONSOLE, PORT_CONSOLE, PORT_REPORT);
+		"Other ports read all ones and ignore writes. HLT ends the run (exit status 0).\n",
+		STATUS_TIMED_OUT, GUEST_LOAD_ADDR, GUEST_LOAD_ADDR, GUEST_STACK_TOP,
+		GUEST_MEM_SIZE - 1, PORT_CONSOLE, PORT_CONSOLE, PORT_CONSOLE, PORT_REPORT);
 }
 
 /* The default guest lives beside the VMM binary: build/vmm and build/guests/. */
@@ -40,43 +44,106 @@ static const char *default_guest(void)
 	return path;
 }
 
-static int run_guest(struct vm *vm, const char *guest)
+struct options {
+	const char *guest;
+	bool stats; /* --stats */
+	double timeout; /* --timeout, in seconds; 0 for none */
+};
+
+/* book:begin exit-status */
+/* What the VMM's own exit status says. */
+static int exit_status(enum run_outcome outcome)
+{
+	switch (outcome) {
+	case RUN_FINISHED:
+		return 0;
+	case RUN_TIMED_OUT:
+		return STATUS_TIMED_OUT;
+	case RUN_GUEST_ERROR:
+	case RUN_HOST_ERROR:
+		break;
+	}
+	return 1;
+}
+/* book:end exit-status */
+
+/* book:begin run-guest */
+static int run_guest(struct vm *vm, const struct options *opt)
 {
 	struct vcpu vcpu = {.fd = -1};
+	struct run_stats stats = {0};
 	enum run_outcome outcome = RUN_HOST_ERROR;
 
-	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 && vm_load_guest(vm, guest) == 0 &&
-	    vcpu_create(vm, &vcpu) == 0 && vcpu_set_real_mode(&vcpu) == 0)
+	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 &&
+	    vm_load_guest(vm, opt->guest) == 0 && vcpu_create(vm, &vcpu) == 0 &&
+	    vcpu_set_real_mode(&vcpu) == 0 &&
+	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0)) {
+		vcpu.stats = opt->stats ? &stats : NULL;
 		outcome = vcpu_run(&vcpu);
-	if (outcome != RUN_HALTED)
+	}
+	if (outcome != RUN_FINISHED)
 		fprintf(stderr, "vmm: %s\n", vm->error);
-	if (outcome == RUN_GUEST_ERROR)
+	if (outcome == RUN_GUEST_ERROR || outcome == RUN_TIMED_OUT)
 		diag_dump(&vcpu, stderr);
+	if (opt->stats)
+		stats_print(stderr, &stats);
 	vcpu_destroy(&vcpu);
-	return outcome == RUN_HALTED ? 0 : 1;
+	return exit_status(outcome);
+}
+/* book:end run-guest */
+
+/* A number of seconds, more than 0; false if the text is not one. */
+static bool parse_seconds(const char *text, double *seconds)
+{
+	char *end;
+
+	*seconds = strtod(text, &end);
+	return end != text && *end == '\0' && *seconds > 0 && *seconds < 1e9;
+}
+
+/* Fills opt from the command line; returns -1 after --help, 2 after a bad argument, else 0. */
+static int parse_options(int argc, char **argv, struct vm *vm, struct options *opt)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return -1;
+		} else if (strcmp(argv[i], "--trace") == 0) {
+			vm->trace = stderr;
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			opt->stats = true;
+		} else if (strcmp(argv[i], "--timeout") == 0) {
+			const char *text = i + 1 < argc ? argv[++i] : "";
+			if (!parse_seconds(text, &opt->timeout)) {
+				fprintf(stderr,
+					"vmm: --timeout '%s' is not a number of seconds above 0 "
+					"(see ./run --help)\n",
+					text);
+				return 2;
+			}
+		} else if (argv[i][0] == '-' || opt->guest) {
+			fprintf(stderr, "vmm: unexpected argument '%s' (see ./run --help)\n",
+				argv[i]);
+			return 2;
+		} else {
+			opt->guest = argv[i];
+		}
+	}
+	if (!opt->guest)
+		opt->guest = default_guest();
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct vm vm;
-	const char *guest = NULL;
+	struct options opt = {0};
 
 	vm_init(&vm);
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--trace") == 0) {
-			vm.trace = stderr;
-		} else if (argv[i][0] == '-' || guest) {
-			fprintf(stderr, "vmm: unexpected argument '%s' (see ./run --help)\n",
-				argv[i]);
-			return 2;
-		} else {
-			guest = argv[i];
-		}
-	}
-	int status = run_guest(&vm, guest ? guest : default_guest());
+	int parsed = parse_options(argc, argv, &vm, &opt);
+	if (parsed != 0)
+		return parsed < 0 ? 0 : parsed;
+	int status = run_guest(&vm, &opt);
 	vm_destroy(&vm);
 	return status;
 }

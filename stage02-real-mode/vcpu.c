@@ -43,6 +43,48 @@ int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs)
 	return 0;
 }
 
+/* book:begin vcpu-start */
+/* What KVM_SET_SREGS was asked to set, and what the vCPU holds now, for one register. */
+static int check_register(struct vm *vm, const char *name, uint64_t wanted, uint64_t now)
+{
+	if (now == wanted)
+		return 0;
+	return vm_fail(vm,
+		       "KVM_SET_SREGS: KVM did not keep %s=0x%llx (it reads back 0x%llx): "
+		       "this KVM cannot run a guest in this mode",
+		       name, (unsigned long long)wanted, (unsigned long long)now);
+}
+
+/*
+ * Sets the special registers, then starts the guest at its load address, with
+ * its stack just below. KVM_SET_SREGS can succeed and still leave a control
+ * register other than asked, when that KVM cannot run the guest in the mode
+ * asked for (a KVM without hardware virtualization may not offer every mode):
+ * reading them back turns a guest that would misbehave later into a clear error.
+ */
+static int vcpu_start(struct vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	struct kvm_sregs now;
+
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, sregs) < 0)
+		return vm_fail_errno(vcpu->vm, "KVM_SET_SREGS");
+	if (vcpu_get_sregs(vcpu, &now) < 0 ||
+	    check_register(vcpu->vm, "CR0", sregs->cr0, now.cr0) < 0 ||
+	    check_register(vcpu->vm, "CR4", sregs->cr4, now.cr4) < 0 ||
+	    check_register(vcpu->vm, "EFER", sregs->efer, now.efer) < 0)
+		return -1;
+
+	struct kvm_regs regs = {
+	    .rip = GUEST_LOAD_ADDR,
+	    .rsp = GUEST_STACK_TOP,
+	    .rflags = RFLAGS_RESERVED_1,
+	};
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
+		return vm_fail_errno(vcpu->vm, "KVM_SET_REGS");
+	return 0;
+}
+/* book:end vcpu-start */
+
 /* book:begin real-mode */
 /*
  * A real-mode segment register is just a selector whose base is selector * 16.
@@ -65,22 +107,15 @@ int vcpu_set_real_mode(struct vcpu *vcpu)
 	flat_real_mode_segment(&sregs.ds);
 	flat_real_mode_segment(&sregs.es);
 	flat_real_mode_segment(&sregs.ss);
-	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
-		return vm_fail_errno(vcpu->vm, "KVM_SET_SREGS");
-
-	struct kvm_regs regs = {
-	    .rip = GUEST_LOAD_ADDR,
-	    .rsp = GUEST_STACK_TOP,
-	    .rflags = RFLAGS_RESERVED_1,
-	};
-	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
-		return vm_fail_errno(vcpu->vm, "KVM_SET_REGS");
-	return 0;
+	return vcpu_start(vcpu, &sregs);
 }
 /* book:end real-mode */
 
 void vcpu_destroy(struct vcpu *vcpu)
 {
+	if (vcpu->timeout > 0)
+		timer_delete(vcpu->timer);
+	vcpu->timeout = 0;
 	if (vcpu->run)
 		munmap(vcpu->run, vcpu->run_size);
 	if (vcpu->fd >= 0)

@@ -32,6 +32,7 @@ void vm_init(struct vm *vm)
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	vm->console = stdout;
+	vm->log = stderr;
 }
 
 /* book:begin vm-create */

@@ -9,10 +9,12 @@
 #define VMM_H
 
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* book:begin memory-map */
 /* Guest physical memory: one slot, starting at guest physical address 0. */
@@ -25,16 +27,30 @@
 /* book:end memory-map */
 
 /* book:begin ports */
-/* The guest's devices: I/O ports, each handled in run.c. */
-#define PORT_CONSOLE                                                                               \
-	0xe9 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,                    \
-		so a guest can tell the console is there. */
+/* The guest's devices: I/O ports, each handled in devices.c. */
+/* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU, so a guest can tell
+   the console is there. */
+#define PORT_CONSOLE 0xe9
 #define PORT_REPORT 0x80 /* OUT: a value the guest reports (a PC's POST-code port) */
 /* book:end ports */
 
 #define RFLAGS_RESERVED_1 (1u << 1) /* RFLAGS bit 1 always reads as 1 (SDM vol. 1, 3.4.3) */
+/* CR0: SDM vol. 3A, 2.5 "Control Registers" */
+#define CR0_PE (1u << 0) /* Protection Enable: clear in real mode */
 
 #define VMM_ERROR_MAX 512
+#define MMIO_REPORTED_MAX 16 /* unknown MMIO addresses reported one by one, then no more */
+
+/* book:begin stats */
+#define STATS_REASONS 64 /* exit reasons counted one by one; larger ones share the last */
+
+/* What --stats prints: where the time went. Collected only when vcpu->stats is set. */
+struct run_stats {
+	uint64_t exits[STATS_REASONS]; /* how many exits of each reason */
+	uint64_t in_kvm_run_ns; /* time inside KVM_RUN: the guest, and KVM's own work */
+	uint64_t total_ns; /* the whole of vcpu_run() */
+};
+/* book:end stats */
 
 /* book:begin structs */
 struct vm {
@@ -44,8 +60,12 @@ struct vm {
 	size_t mem_size;
 	FILE *console; /* where PORT_CONSOLE output goes (stdout) */
 	FILE *trace; /* one line per VM exit when not NULL (--trace) */
+	FILE *log; /* the VMM's own remarks, e.g. unknown ports (stderr) */
 	uint64_t last_report; /* the last value written to PORT_REPORT */
 	unsigned reports; /* how many values were written there */
+	uint8_t port_reported[65536 / 8]; /* one bit per unknown port, once reported */
+	uint64_t mmio_reported[MMIO_REPORTED_MAX]; /* unknown MMIO addresses, once reported */
+	unsigned mmio_reports;
 	char error[VMM_ERROR_MAX]; /* why the last call failed, in one sentence */
 };
 
@@ -54,21 +74,26 @@ struct vcpu {
 	int fd; /* the vCPU: registers, KVM_RUN */
 	struct kvm_run *run; /* shared with the kernel: why KVM_RUN returned */
 	size_t run_size;
+	struct run_stats *stats; /* counts and times exits when not NULL (--stats) */
+	double timeout; /* seconds, when a timer was set (--timeout) */
+	timer_t timer; /* that timer: it signals this vCPU's thread */
+	volatile sig_atomic_t timed_out; /* set by the timer's signal handler */
 };
 /* book:end structs */
 
 /* What running the guest came to. */
 enum run_outcome {
-	RUN_HALTED, /* the guest executed HLT: it finished as intended */
-	RUN_GUEST_ERROR, /* the guest did something this VMM does not handle */
-	RUN_HOST_ERROR, /* an ioctl failed */
+	RUN_FINISHED, /* the guest finished: it executed HLT */
+	RUN_TIMED_OUT, /* it was still running after vcpu->timeout seconds */
+	RUN_GUEST_ERROR, /* the guest did something the VMM cannot go on from */
+	RUN_HOST_ERROR, /* a system call failed */
 };
 
-/* What handling one exit decided. */
-enum exit_action {
-	EXIT_CONTINUE, /* handled: run the guest again */
-	EXIT_DONE, /* the guest finished */
-	EXIT_FAILED, /* stop: vm->error says why */
+/* What to do after handling one exit. */
+enum after_exit {
+	RESUME_GUEST, /* handled: enter the guest again */
+	GUEST_FINISHED, /* the guest has finished */
+	STOP_WITH_ERROR, /* stop: vm->error says why */
 };
 
 /* kvm.c */
@@ -92,14 +117,24 @@ int vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs);
 int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs);
 void vcpu_destroy(struct vcpu *vcpu);
 
+/* devices.c */
+enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
+			 unsigned count);
+enum after_exit port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size,
+			unsigned count);
+enum after_exit mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
+			    bool is_write);
+
 /* run.c */
 int vcpu_run_once(struct vcpu *vcpu);
-enum exit_action vcpu_handle_exit(struct vcpu *vcpu);
+enum after_exit vcpu_handle_exit(struct vcpu *vcpu);
 enum run_outcome vcpu_run(struct vcpu *vcpu);
+int vcpu_set_timeout(struct vcpu *vcpu, double seconds);
 
 /* diag.c */
 const char *exit_reason_name(uint32_t reason);
 void trace_exit(FILE *out, const struct vcpu *vcpu);
 void diag_dump(struct vcpu *vcpu, FILE *out);
+void stats_print(FILE *out, const struct run_stats *stats);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #define DEFAULT_GUEST "hello.bin"
+#define STATUS_TIMED_OUT 124 /* our exit status after --timeout: the one timeout(1) uses */
 
 /* book:begin entries */
 /* The ways the vCPU can start: --entry NAME picks one; the first is the default. */
@@ -26,16 +27,19 @@ static const struct entry {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ./run [--trace] [--entry MODE] [GUEST.bin]\n"
+		"usage: ./run [--trace] [--stats] [--timeout SECONDS] [--entry MODE] [GUEST.bin]\n"
 		"Runs a flat binary guest (default: guests/" DEFAULT_GUEST ", in %s mode).\n"
 		"\n"
-		"  --entry MODE  how the vCPU starts (default: %s):\n",
+		"  --entry MODE      how the vCPU starts (default: %s):\n",
 		entries[0].name, entries[0].name);
 	for (size_t i = 0; i < N_ENTRIES; i++)
 		fprintf(out, "      %-10s %s\n", entries[i].name, entries[i].help);
 	fprintf(out,
-		"  --trace       print one line per VM exit (to stderr)\n"
-		"  --help        this text\n"
+		"  --trace           print one line per VM exit (to stderr)\n"
+		"  --stats           at the end, count the exits of each kind and say where\n"
+		"                    the time went (to stderr)\n"
+		"  --timeout SECONDS stop a guest still running after SECONDS (exit status %d)\n"
+		"  --help            this text\n"
 		"\n"
 		"This stage's guests: hello.bin (protected), paging.bin (--entry paged),\n"
 		"boot.bin (--entry real: it switches to protected mode itself).\n"
@@ -44,10 +48,10 @@ static void usage(FILE *out)
 		"SP=0x%x, interrupts off. Guest memory: 0x0-0x%x. The VMM's GDT is at 0x%x;\n"
 		"with paging, its page directory is at 0x%x and virtual 0x%x is physical 0x%x.\n"
 		"Ports: OUT 0x%x prints a byte, IN 0x%x reads 0x%x; OUT 0x%x reports a value.\n"
-		"HLT ends the run (exit status 0).\n",
-		GUEST_LOAD_ADDR, GUEST_LOAD_ADDR, GUEST_STACK_TOP, GUEST_MEM_SIZE - 1, GDT_ADDR,
-		PAGE_DIR_ADDR, REMAP_VIRT, REMAP_PHYS, PORT_CONSOLE, PORT_CONSOLE, PORT_CONSOLE,
-		PORT_REPORT);
+		"Other ports read all ones and ignore writes. HLT ends the run (exit status 0).\n",
+		STATUS_TIMED_OUT, GUEST_LOAD_ADDR, GUEST_LOAD_ADDR, GUEST_STACK_TOP,
+		GUEST_MEM_SIZE - 1, GDT_ADDR, PAGE_DIR_ADDR, REMAP_VIRT, REMAP_PHYS, PORT_CONSOLE,
+		PORT_CONSOLE, PORT_CONSOLE, PORT_REPORT);
 }
 
 static const struct entry *find_entry(const char *name)
@@ -72,54 +76,117 @@ static const char *default_guest(void)
 	return path;
 }
 
-static int run_guest(struct vm *vm, const char *guest, const struct entry *entry)
+struct options {
+	const char *guest;
+	const struct entry *entry; /* --entry */
+	bool stats; /* --stats */
+	double timeout; /* --timeout, in seconds; 0 for none */
+};
+
+/* book:begin exit-status */
+/* What the VMM's own exit status says. */
+static int exit_status(enum run_outcome outcome)
+{
+	switch (outcome) {
+	case RUN_FINISHED:
+		return 0;
+	case RUN_TIMED_OUT:
+		return STATUS_TIMED_OUT;
+	case RUN_GUEST_ERROR:
+	case RUN_HOST_ERROR:
+		break;
+	}
+	return 1;
+}
+/* book:end exit-status */
+
+/* book:begin run-guest */
+static int run_guest(struct vm *vm, const struct options *opt)
 {
 	struct vcpu vcpu = {.fd = -1};
+	struct run_stats stats = {0};
 	enum run_outcome outcome = RUN_HOST_ERROR;
 
-	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 && vm_load_guest(vm, guest) == 0 &&
-	    vcpu_create(vm, &vcpu) == 0 && entry->set(&vcpu) == 0)
+	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 &&
+	    vm_load_guest(vm, opt->guest) == 0 && vcpu_create(vm, &vcpu) == 0 &&
+	    opt->entry->set(&vcpu) == 0 &&
+	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0)) {
+		vcpu.stats = opt->stats ? &stats : NULL;
 		outcome = vcpu_run(&vcpu);
-	if (outcome != RUN_HALTED)
+	}
+	if (outcome != RUN_FINISHED)
 		fprintf(stderr, "vmm: %s\n", vm->error);
-	if (outcome == RUN_GUEST_ERROR)
+	if (outcome == RUN_GUEST_ERROR || outcome == RUN_TIMED_OUT)
 		diag_dump(&vcpu, stderr);
+	if (opt->stats)
+		stats_print(stderr, &stats);
 	vcpu_destroy(&vcpu);
-	return outcome == RUN_HALTED ? 0 : 1;
+	return exit_status(outcome);
+}
+/* book:end run-guest */
+
+/* A number of seconds, more than 0; false if the text is not one. */
+static bool parse_seconds(const char *text, double *seconds)
+{
+	char *end;
+
+	*seconds = strtod(text, &end);
+	return end != text && *end == '\0' && *seconds > 0 && *seconds < 1e9;
 }
 
-int main(int argc, char **argv)
+/* Fills opt from the command line; returns -1 after --help, 2 after a bad argument, else 0. */
+static int parse_options(int argc, char **argv, struct vm *vm, struct options *opt)
 {
-	struct vm vm;
-	const char *guest = NULL;
-	const struct entry *entry = &entries[0];
-
-	vm_init(&vm);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
-			return 0;
+			return -1;
 		} else if (strcmp(argv[i], "--trace") == 0) {
-			vm.trace = stderr;
+			vm->trace = stderr;
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			opt->stats = true;
+		} else if (strcmp(argv[i], "--timeout") == 0) {
+			const char *text = i + 1 < argc ? argv[++i] : "";
+			if (!parse_seconds(text, &opt->timeout)) {
+				fprintf(stderr,
+					"vmm: --timeout '%s' is not a number of seconds above 0 "
+					"(see ./run --help)\n",
+					text);
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--entry") == 0) {
 			const char *mode = i + 1 < argc ? argv[++i] : "";
-			entry = find_entry(mode);
-			if (!entry) {
+			opt->entry = find_entry(mode);
+			if (!opt->entry) {
 				fprintf(stderr, "vmm: --entry '%s' is not one of:", mode);
 				for (size_t e = 0; e < N_ENTRIES; e++)
 					fprintf(stderr, " %s", entries[e].name);
 				fprintf(stderr, " (see ./run --help)\n");
 				return 2;
 			}
-		} else if (argv[i][0] == '-' || guest) {
+		} else if (argv[i][0] == '-' || opt->guest) {
 			fprintf(stderr, "vmm: unexpected argument '%s' (see ./run --help)\n",
 				argv[i]);
 			return 2;
 		} else {
-			guest = argv[i];
+			opt->guest = argv[i];
 		}
 	}
-	int status = run_guest(&vm, guest ? guest : default_guest(), entry);
+	if (!opt->guest)
+		opt->guest = default_guest();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vm vm;
+	struct options opt = {.entry = &entries[0]};
+
+	vm_init(&vm);
+	int parsed = parse_options(argc, argv, &vm, &opt);
+	if (parsed != 0)
+		return parsed < 0 ? 0 : parsed;
+	int status = run_guest(&vm, &opt);
 	vm_destroy(&vm);
 	return status;
 }

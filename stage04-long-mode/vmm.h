@@ -4,17 +4,19 @@
  * The VMM gives the guest one slot of memory at guest physical address 0,
  * loads a flat binary at GUEST_LOAD_ADDR, starts the vCPU there in 64-bit long
  * mode (with a GDT and four-level page tables it writes into guest memory; or
- * in protected or real mode, for a guest that switches by itself), and runs it
- * until it halts. The guest talks to us through port I/O.
+ * in protected mode, for a guest that switches by itself), and runs it until
+ * it halts. The guest talks to us through port I/O.
  */
 #ifndef VMM_H
 #define VMM_H
 
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* book:begin memory-map */
 /* Guest physical memory: one slot, starting at guest physical address 0. */
@@ -29,26 +31,20 @@
  * is loaded above GUEST_LOAD_ADDR, so no guest can be loaded over these.
  */
 #define GDT_ADDR 0x0800 /* the GDT: GDT_ENTRIES descriptors of 8 bytes */
-#define PAGE_DIR_ADDR 0x1000 /* 32-bit paging: the page directory (CR3) */
-#define PAGE_TABLE_ADDR 0x2000 /* 32-bit paging: the page table for virtual 0-4 MiB */
-#define REMAP_PHYS 0x3000 /* the page that virtual REMAP_VIRT is mapped to */
-#define REMAP_VIRT 0x300000 /* a virtual page with no RAM at its own address */
-#define PML4_ADDR 0x4000 /* 4-level paging: the PML4 table (CR3) */
-#define PDPT_ADDR 0x5000 /* 4-level paging: the page-directory-pointer table */
-#define PD_ADDR 0x6000 /* 4-level paging: the page directory, 2 MiB pages */
-#define VMM_AREA_END 0x7000 /* the stack may grow down to here: 3 KiB */
+#define PML4_ADDR 0x1000 /* 4-level paging: the PML4 table (CR3) */
+#define PDPT_ADDR 0x2000 /* 4-level paging: the page-directory-pointer table */
+#define PD_ADDR 0x3000 /* 4-level paging: the page directory, 2 MiB pages */
+#define VMM_AREA_END 0x4000 /* the stack may grow down to here: 15 KiB */
 /* book:end memory-map */
 
 _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
 	       "the VMM's structures lie between the real-mode IVT/BIOS data and the stack");
-_Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
-	       "REMAP_VIRT lies beyond RAM, in the 4 MiB that PAGE_TABLE_ADDR covers");
 
 /* book:begin ports */
-/* The guest's devices: I/O ports, each handled in run.c. */
-#define PORT_CONSOLE                                                                               \
-	0xe9 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,                    \
-		so a guest can tell the console is there. */
+/* The guest's devices: I/O ports, each handled in devices.c. */
+/* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU, so a guest can tell
+   the console is there. */
+#define PORT_CONSOLE 0xe9
 #define PORT_REPORT 0x80 /* OUT: a value the guest reports (a PC's POST-code port) */
 /* book:end ports */
 
@@ -60,8 +56,8 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
  * cited by number and title: the numbers move between editions of the SDM (paging
  * is chapter 4 in most, 5 in the newest), the titles do not.
  */
-/* CR0: 2.5 "Control Registers" */
-#define CR0_PE (1u << 0) /* Protection Enable: protected mode */
+/* CR0: SDM vol. 3A, 2.5 "Control Registers" */
+#define CR0_PE (1u << 0) /* Protection Enable: clear in real mode */
 #define CR0_ET (1u << 4) /* Extension Type: reserved, hard-wired to 1 (P6 and later) */
 #define CR0_PG (1u << 31) /* Paging: translate linear addresses through CR3's tables */
 /* CR4: 2.5 "Control Registers" */
@@ -77,7 +73,7 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 #define DESC_DPL_SHIFT 45 /* bits 46:45: descriptor privilege level */
 #define DESC_P (1ull << 47) /* P: present */
 #define DESC_AVL (1ull << 52) /* AVL: free for system software */
-#define DESC_L (1ull << 53) /* L: 64-bit code segment (used from stage04 on) */
+#define DESC_L (1ull << 53) /* L: 64-bit code segment */
 #define DESC_DB (1ull << 54) /* D/B: 1 = 32-bit operands, addresses and stack */
 #define DESC_G (1ull << 55) /* G: the limit counts 4 KiB units, not bytes */
 
@@ -87,12 +83,11 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 #define SEG_TYPE_READ 0x2 /* code segment: readable */
 #define SEG_TYPE_CODE 0x8 /* executable: a code segment, else a data segment */
 
-/* Page-directory and page-table entries: 4.3 "32-Bit Paging", Figure 4-4 */
+/* Paging-structure entries, 8 bytes each: 4.5 "4-Level Paging and 5-Level Paging" */
 #define PTE_PRESENT (1u << 0) /* P: the entry maps a page (or a page table) */
 #define PTE_WRITE (1u << 1) /* R/W: writes allowed */
 #define PTE_ACCESSED (1u << 5) /* A: set by the CPU when it uses the entry (4.8) */
 #define PTE_DIRTY (1u << 6) /* D: set by the CPU when it writes the page (4.8) */
-/* 4-level paging uses the same bits, in 8-byte entries: 4.5 "4-Level Paging and 5-Level Paging" */
 #define PDE_PS (1u << 7) /* PS, in a page-directory entry: it maps a 2 MiB page itself */
 /* book:end bits */
 
@@ -115,6 +110,18 @@ enum gdt_index {
 /* book:end gdt-layout */
 
 #define VMM_ERROR_MAX 512
+#define MMIO_REPORTED_MAX 16 /* unknown MMIO addresses reported one by one, then no more */
+
+/* book:begin stats */
+#define STATS_REASONS 64 /* exit reasons counted one by one; larger ones share the last */
+
+/* What --stats prints: where the time went. Collected only when vcpu->stats is set. */
+struct run_stats {
+	uint64_t exits[STATS_REASONS]; /* how many exits of each reason */
+	uint64_t in_kvm_run_ns; /* time inside KVM_RUN: the guest, and KVM's own work */
+	uint64_t total_ns; /* the whole of vcpu_run() */
+};
+/* book:end stats */
 
 /* book:begin structs */
 struct vm {
@@ -124,8 +131,12 @@ struct vm {
 	size_t mem_size;
 	FILE *console; /* where PORT_CONSOLE output goes (stdout) */
 	FILE *trace; /* one line per VM exit when not NULL (--trace) */
+	FILE *log; /* the VMM's own remarks, e.g. unknown ports (stderr) */
 	uint64_t last_report; /* the last value written to PORT_REPORT */
 	unsigned reports; /* how many values were written there */
+	uint8_t port_reported[65536 / 8]; /* one bit per unknown port, once reported */
+	uint64_t mmio_reported[MMIO_REPORTED_MAX]; /* unknown MMIO addresses, once reported */
+	unsigned mmio_reports;
 	char error[VMM_ERROR_MAX]; /* why the last call failed, in one sentence */
 };
 
@@ -134,21 +145,26 @@ struct vcpu {
 	int fd; /* the vCPU: registers, KVM_RUN */
 	struct kvm_run *run; /* shared with the kernel: why KVM_RUN returned */
 	size_t run_size;
+	struct run_stats *stats; /* counts and times exits when not NULL (--stats) */
+	double timeout; /* seconds, when a timer was set (--timeout) */
+	timer_t timer; /* that timer: it signals this vCPU's thread */
+	volatile sig_atomic_t timed_out; /* set by the timer's signal handler */
 };
 /* book:end structs */
 
 /* What running the guest came to. */
 enum run_outcome {
-	RUN_HALTED, /* the guest executed HLT: it finished as intended */
-	RUN_GUEST_ERROR, /* the guest did something this VMM does not handle */
-	RUN_HOST_ERROR, /* an ioctl failed */
+	RUN_FINISHED, /* the guest finished: it executed HLT */
+	RUN_TIMED_OUT, /* it was still running after vcpu->timeout seconds */
+	RUN_GUEST_ERROR, /* the guest did something the VMM cannot go on from */
+	RUN_HOST_ERROR, /* a system call failed */
 };
 
-/* What handling one exit decided. */
-enum exit_action {
-	EXIT_CONTINUE, /* handled: run the guest again */
-	EXIT_DONE, /* the guest finished */
-	EXIT_FAILED, /* stop: vm->error says why */
+/* What to do after handling one exit. */
+enum after_exit {
+	RESUME_GUEST, /* handled: enter the guest again */
+	GUEST_FINISHED, /* the guest has finished */
+	STOP_WITH_ERROR, /* stop: vm->error says why */
 };
 
 /* kvm.c */
@@ -168,29 +184,38 @@ int vm_fail_errno(struct vm *vm, const char *what);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, struct vcpu *vcpu);
-int vcpu_set_real_mode(struct vcpu *vcpu);
 int vcpu_set_protected_mode(struct vcpu *vcpu);
-int vcpu_set_paged_mode(struct vcpu *vcpu);
 int vcpu_set_long_mode(struct vcpu *vcpu);
 int vcpu_set_cpuid(struct vcpu *vcpu);
-uint64_t segment_descriptor(const struct kvm_segment *seg);
-int gdt_write(struct vm *vm);
 int vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs);
 int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs);
 void vcpu_destroy(struct vcpu *vcpu);
 
+/* gdt.c */
+uint64_t segment_descriptor(const struct kvm_segment *seg);
+int gdt_write(struct vm *vm);
+int gdt_load_flat(struct vm *vm, struct kvm_sregs *sregs, enum gdt_index code);
+
 /* paging.c */
-int paging32_build(struct vm *vm);
 int paging64_build(struct vm *vm);
+
+/* devices.c */
+enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
+			 unsigned count);
+enum after_exit port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size, unsigned count);
+enum after_exit mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
+			    bool is_write);
 
 /* run.c */
 int vcpu_run_once(struct vcpu *vcpu);
-enum exit_action vcpu_handle_exit(struct vcpu *vcpu);
+enum after_exit vcpu_handle_exit(struct vcpu *vcpu);
 enum run_outcome vcpu_run(struct vcpu *vcpu);
+int vcpu_set_timeout(struct vcpu *vcpu, double seconds);
 
 /* diag.c */
 const char *exit_reason_name(uint32_t reason);
 void trace_exit(FILE *out, const struct vcpu *vcpu);
 void diag_dump(struct vcpu *vcpu, FILE *out);
+void stats_print(FILE *out, const struct run_stats *stats);
 
 #endif

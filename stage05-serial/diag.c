@@ -111,18 +111,19 @@ static void dump_code(struct vcpu *vcpu, FILE *out, uint64_t linear)
 	fputc('\n', out);
 }
 
-/* book:begin reset-state */
+/* book:begin init-state */
 /*
- * After a shutdown, KVM on AMD (SVM) re-initializes the vCPU: what we read back
- * then is the reset state (CS:IP = 0xf000:0xfff0: SDM vol. 3A, "Processor State
- * After Reset"), not the state at the fault. KVM on Intel (VT-x) keeps the state.
+ * After a shutdown, KVM on AMD (SVM) puts the vCPU through INIT: what we read
+ * back then is the INIT state (CS:IP = 0xf000:0xfff0, CR0.PE clear: SDM vol. 3A,
+ * "Processor State After Reset" gives both the power-up and the INIT values), not
+ * the state at the fault. KVM on Intel (VT-x) keeps the state of the fault.
  */
-static bool looks_like_reset(const struct kvm_regs *r, const struct kvm_sregs *s)
+static bool looks_like_init(const struct kvm_regs *r, const struct kvm_sregs *s)
 {
 	return r->rip == 0xfff0 && s->cs.selector == 0xf000 && s->cs.base == 0xffff0000 &&
 	       !(s->cr0 & CR0_PE);
 }
-/* book:end reset-state */
+/* book:end init-state */
 
 /* book:begin diag-dump */
 void diag_dump(struct vcpu *vcpu, FILE *out)
@@ -155,11 +156,10 @@ void diag_dump(struct vcpu *vcpu, FILE *out)
 	fprintf(out, "  cr0=0x%08llx cr2=0x%08llx cr3=0x%08llx cr4=0x%08llx efer=0x%llx\n",
 		(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
 		(unsigned long long)s.cr4, (unsigned long long)s.efer);
-	if (vcpu->run && vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN && looks_like_reset(&r, &s))
-		fprintf(out,
-			"  (these are the vCPU's reset values, not its state at the fault: KVM on "
-			"AMD SVM resets\n   the vCPU at a shutdown; on Intel VT-x it keeps the "
-			"state, CR2 included)\n");
+	if (vcpu->run && vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN && looks_like_init(&r, &s))
+		fprintf(out, "  (these are the vCPU's INIT values, not its state at the fault: KVM "
+			     "on AMD SVM puts\n   the vCPU through INIT at a shutdown; on Intel "
+			     "VT-x it keeps the state, CR2 included)\n");
 	dump_code(vcpu, out, s.cs.base + r.rip);
 }
 /* book:end diag-dump */

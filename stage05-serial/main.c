@@ -8,34 +8,14 @@
 #include <unistd.h>
 
 #define DEFAULT_GUEST "hello.bin"
-#define EXIT_TIMED_OUT 124 /* our exit status after --timeout: the one timeout(1) uses */
-
-/* book:begin entries */
-/* The ways the vCPU can start: --entry NAME picks one; the first is the default. */
-static const struct entry {
-	const char *name;
-	int (*set)(struct vcpu *vcpu);
-	const char *help;
-} entries[] = {
-    {"long", vcpu_set_long_mode, "64-bit long mode: 4-level paging, RAM mapped to itself"},
-    {"protected", vcpu_set_protected_mode, "32-bit protected mode, flat segments from a GDT"},
-    {"paged", vcpu_set_paged_mode, "the same with 32-bit paging: RAM mapped to itself"},
-    {"real", vcpu_set_real_mode, "real mode, as in stage02, for a guest that switches itself"},
-};
-/* book:end entries */
-#define N_ENTRIES (sizeof(entries) / sizeof(entries[0]))
+#define STATUS_TIMED_OUT 124 /* our exit status after --timeout: the one timeout(1) uses */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ./run [--trace] [--stats] [--timeout SECONDS] [--entry MODE] [GUEST.bin]\n"
-		"Runs a flat binary guest (default: guests/" DEFAULT_GUEST ", in %s mode).\n"
+		"usage: ./run [--trace] [--stats] [--timeout SECONDS] [GUEST.bin]\n"
+		"Runs a flat binary guest in long mode (default: guests/" DEFAULT_GUEST ").\n"
 		"\n"
-		"  --entry MODE      how the vCPU starts (default: %s):\n",
-		entries[0].name, entries[0].name);
-	for (size_t i = 0; i < N_ENTRIES; i++)
-		fprintf(out, "      %-10s %s\n", entries[i].name, entries[i].help);
-	fprintf(out,
 		"  --trace           print one line per VM exit (to stderr)\n"
 		"  --stats           at the end, count the exits of each kind and say where\n"
 		"                    the time went (to stderr)\n"
@@ -53,17 +33,9 @@ static void usage(FILE *out)
 		"at the end of stdin one EOT (0x04), as Ctrl-D on a terminal. OUT 0x%x prints\n"
 		"a byte; OUT 0x%x reports a value; OUT 0x%x ends the run, the byte written is\n"
 		"the exit status. Other ports read all ones and ignore writes.\n",
-		EXIT_TIMED_OUT, GUEST_LOAD_ADDR, GUEST_LOAD_ADDR, GUEST_STACK_TOP,
+		STATUS_TIMED_OUT, GUEST_LOAD_ADDR, GUEST_LOAD_ADDR, GUEST_STACK_TOP,
 		GUEST_MEM_SIZE - 1, GDT_ADDR, PML4_ADDR, COM1_BASE, COM1_BASE + COM1_PORTS - 1,
-		COM1_IRQ, PORT_CONSOLE, PORT_REPORT, PORT_EXIT);
-}
-
-static const struct entry *find_entry(const char *name)
-{
-	for (size_t i = 0; i < N_ENTRIES; i++)
-		if (strcmp(entries[i].name, name) == 0)
-			return &entries[i];
-	return NULL;
+		COM1_IRQ, PORT_CONSOLE, PORT_REPORT, PORT_DONE);
 }
 
 /* The default guest lives beside the VMM binary: build/vmm and build/guests/. */
@@ -81,7 +53,7 @@ static const char *default_guest(void)
 }
 
 struct options {
-	const struct entry *entry;
+	const char *guest;
 	bool stats; /* --stats */
 	double timeout; /* --timeout, in seconds; 0 for none */
 };
@@ -91,12 +63,10 @@ struct options {
 static int exit_status(const struct vm *vm, enum run_outcome outcome)
 {
 	switch (outcome) {
-	case RUN_EXITED:
-		return vm->exit_status;
-	case RUN_HALTED:
-		return 0;
+	case RUN_FINISHED:
+		return vm->status;
 	case RUN_TIMED_OUT:
-		return EXIT_TIMED_OUT;
+		return STATUS_TIMED_OUT;
 	case RUN_GUEST_ERROR:
 	case RUN_HOST_ERROR:
 		break;
@@ -106,14 +76,15 @@ static int exit_status(const struct vm *vm, enum run_outcome outcome)
 /* book:end exit-status */
 
 /* book:begin run-guest */
-static int run_guest(struct vm *vm, const char *guest, const struct options *opt)
+static int run_guest(struct vm *vm, const struct options *opt)
 {
 	struct vcpu vcpu = {.fd = -1};
 	struct run_stats stats = {0};
 	enum run_outcome outcome = RUN_HOST_ERROR;
 
-	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 && vm_load_guest(vm, guest) == 0 &&
-	    vcpu_create(vm, &vcpu) == 0 && opt->entry->set(&vcpu) == 0 &&
+	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 &&
+	    vm_load_guest(vm, opt->guest) == 0 && vcpu_create(vm, &vcpu) == 0 &&
+	    vcpu_set_long_mode(&vcpu) == 0 &&
 	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0)) {
 		terminal_take(STDIN_FILENO); /* if stdin is a terminal: keys go to the guest */
 		if (serial_start_input(vm, STDIN_FILENO) == 0) {
@@ -122,12 +93,12 @@ static int run_guest(struct vm *vm, const char *guest, const struct options *opt
 		}
 	}
 	terminal_restore();
-	if (outcome != RUN_HALTED && outcome != RUN_EXITED)
+	if (outcome != RUN_FINISHED)
 		fprintf(stderr, "vmm: %s\n", vm->error);
 	if (outcome == RUN_GUEST_ERROR || outcome == RUN_TIMED_OUT)
 		diag_dump(&vcpu, stderr);
-	if (outcome == RUN_EXITED && vm->exit_status != 0)
-		fprintf(stderr, "vmm: the guest exited with status %u\n", vm->exit_status);
+	if (outcome == RUN_FINISHED && vm->status != 0)
+		fprintf(stderr, "vmm: the guest finished with status %u\n", vm->status);
 	if (opt->stats)
 		stats_print(stderr, &stats);
 	vcpu_destroy(&vcpu);
@@ -144,49 +115,49 @@ static bool parse_seconds(const char *text, double *seconds)
 	return end != text && *end == '\0' && *seconds > 0 && *seconds < 1e9;
 }
 
-int main(int argc, char **argv)
+/* Fills opt from the command line; returns -1 after --help, 2 after a bad argument, else 0. */
+static int parse_options(int argc, char **argv, struct vm *vm, struct options *opt)
 {
-	struct vm vm;
-	const char *guest = NULL;
-	struct options opt = {.entry = &entries[0]};
-
-	vm_init(&vm);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
-			return 0;
+			return -1;
 		} else if (strcmp(argv[i], "--trace") == 0) {
-			vm.trace = stderr;
+			vm->trace = stderr;
 		} else if (strcmp(argv[i], "--stats") == 0) {
-			opt.stats = true;
+			opt->stats = true;
 		} else if (strcmp(argv[i], "--timeout") == 0) {
 			const char *text = i + 1 < argc ? argv[++i] : "";
-			if (!parse_seconds(text, &opt.timeout)) {
+			if (!parse_seconds(text, &opt->timeout)) {
 				fprintf(stderr,
 					"vmm: --timeout '%s' is not a number of seconds above 0 "
 					"(see ./run --help)\n",
 					text);
 				return 2;
 			}
-		} else if (strcmp(argv[i], "--entry") == 0) {
-			const char *mode = i + 1 < argc ? argv[++i] : "";
-			opt.entry = find_entry(mode);
-			if (!opt.entry) {
-				fprintf(stderr, "vmm: --entry '%s' is not one of:", mode);
-				for (size_t e = 0; e < N_ENTRIES; e++)
-					fprintf(stderr, " %s", entries[e].name);
-				fprintf(stderr, " (see ./run --help)\n");
-				return 2;
-			}
-		} else if (argv[i][0] == '-' || guest) {
+		} else if (argv[i][0] == '-' || opt->guest) {
 			fprintf(stderr, "vmm: unexpected argument '%s' (see ./run --help)\n",
 				argv[i]);
 			return 2;
 		} else {
-			guest = argv[i];
+			opt->guest = argv[i];
 		}
 	}
-	int status = run_guest(&vm, guest ? guest : default_guest(), &opt);
+	if (!opt->guest)
+		opt->guest = default_guest();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vm vm;
+	struct options opt = {0};
+
+	vm_init(&vm);
+	int parsed = parse_options(argc, argv, &vm, &opt);
+	if (parsed != 0)
+		return parsed < 0 ? 0 : parsed;
+	int status = run_guest(&vm, &opt);
 	vm_destroy(&vm);
 	return status;
 }

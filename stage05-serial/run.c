@@ -15,7 +15,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static int kvm_run(struct vcpu *vcpu)
+static int enter_guest(struct vcpu *vcpu)
 {
 	while (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 		/* The --timeout signal: it interrupted KVM_RUN, or set immediate_exit before it. */
@@ -35,87 +35,13 @@ static int kvm_run(struct vcpu *vcpu)
 int vcpu_run_once(struct vcpu *vcpu)
 {
 	if (!vcpu->stats) /* no clock reads without --stats */
-		return kvm_run(vcpu);
+		return enter_guest(vcpu);
 	uint64_t start = now_ns();
-	int ret = kvm_run(vcpu);
+	int ret = enter_guest(vcpu);
 	vcpu->stats->in_kvm_run_ns += now_ns() - start;
 	return ret;
 }
 /* book:end run-once */
-
-/* book:begin unknown-port */
-/*
- * A port nobody answers. On a PC, reading a port where no device sits gives all
- * ones (the ISA bus's data lines float high) and a write goes nowhere. Software
- * counts on that to probe: is there a UART at COM2? Read its registers and see.
- * So an unknown port is no error: we say so once per port and let the guest go on.
- */
-static enum exit_action unknown_port(struct vm *vm, uint16_t port, bool write, uint8_t *data,
-				     unsigned bytes)
-{
-	uint8_t bit = (uint8_t)(1u << (port % 8));
-
-	if (!write)
-		memset(data, 0xff, bytes);
-	if (vm->port_reported[port / 8] & bit)
-		return EXIT_CONTINUE;
-	vm->port_reported[port / 8] |= bit;
-	fprintf(vm->log,
-		"vmm: the guest %s I/O port 0x%x, where this VMM has no device: reads give "
-		"all ones, writes are dropped (said once per port)\n",
-		write ? "wrote to" : "read from", port);
-	return EXIT_CONTINUE;
-}
-/* book:end unknown-port */
-
-static bool is_com1(uint16_t port)
-{
-	return port >= COM1_BASE && port < COM1_BASE + COM1_PORTS;
-}
-
-/* book:begin port-out */
-static enum exit_action port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
-				 unsigned count)
-{
-	if (is_com1(port))
-		return serial_out(vm, port, data, size, count);
-	switch (port) {
-	case PORT_CONSOLE:
-		fwrite(data, size, count, vm->console);
-		fflush(vm->console);
-		return EXIT_CONTINUE;
-	case PORT_REPORT:
-		for (unsigned i = 0; i < count; i++) {
-			uint32_t value = 0;
-			memcpy(&value, data + i * size,
-			       size); /* x86 is little-endian, like the host */
-			vm->last_report = value;
-			vm->reports++;
-			fprintf(vm->console, "guest reported %u (0x%x)\n", value, value);
-		}
-		fflush(vm->console);
-		return EXIT_CONTINUE;
-	case PORT_EXIT:
-		/* The guest is done. With an in-kernel irqchip, HLT can no longer say so. */
-		vm->exit_status = data[(count - 1) * size];
-		vm->exited = true;
-		return EXIT_DONE;
-	}
-	return unknown_port(vm, port, true, NULL, size * count);
-}
-/* book:end port-out */
-
-static enum exit_action port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size,
-				unsigned count)
-{
-	if (is_com1(port))
-		return serial_in(vm, port, data, size, count);
-	if (port == PORT_CONSOLE) {
-		memset(data, PORT_CONSOLE, (size_t)size * count);
-		return EXIT_CONTINUE;
-	}
-	return unknown_port(vm, port, false, data, size * count);
-}
 
 /* book:begin handle-io */
 /*
@@ -123,23 +49,23 @@ static enum exit_action port_in(struct vm *vm, uint16_t port, uint8_t *data, uns
  * kvm_run mapping at io.data_offset, count items of size bytes each (count > 1
  * for string instructions such as rep outsb). For OUT, KVM has put the guest's
  * bytes there; for IN, we put the bytes there and KVM gives them to the guest
- * on the next KVM_RUN.
+ * on the next KVM_RUN. The offset and count come from the kernel, but a VMM
+ * that trusts no input checks them before it touches memory through them.
  */
-static enum exit_action handle_io(struct vcpu *vcpu)
+static enum after_exit handle_io(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	uint64_t bytes = (uint64_t)run->io.size * run->io.count;
 
 	if (run->io.size != 1 && run->io.size != 2 && run->io.size != 4) {
 		vm_fail(vcpu->vm, "KVM_EXIT_IO: size %u is not a port access size", run->io.size);
-		return EXIT_FAILED;
+		return STOP_WITH_ERROR;
 	}
-
 	if (run->io.data_offset > vcpu->run_size || bytes > vcpu->run_size - run->io.data_offset) {
 		vm_fail(vcpu->vm,
 			"KVM_EXIT_IO: data at offset %llu (%llu bytes) lies outside kvm_run",
 			(unsigned long long)run->io.data_offset, (unsigned long long)bytes);
-		return EXIT_FAILED;
+		return STOP_WITH_ERROR;
 	}
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	if (run->io.direction == KVM_EXIT_IO_OUT)
@@ -148,41 +74,21 @@ static enum exit_action handle_io(struct vcpu *vcpu)
 }
 /* book:end handle-io */
 
-/* book:begin mmio */
 /*
- * A load or store to a guest physical address with no memory slot: KVM asks us
- * to play the device there. We have none, so, as for ports, reads give all ones,
- * writes are dropped, and we say so once per address (for the first few).
+ * A load or store that reached no memory slot. For a read, the bytes we leave
+ * in mmio.data are what the guest's instruction loads when KVM_RUN goes on.
  */
-static enum exit_action handle_mmio(struct vcpu *vcpu)
+static enum after_exit handle_mmio(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	struct vm *vm = vcpu->vm;
-	uint64_t addr = run->mmio.phys_addr;
 
 	if (run->mmio.len > sizeof(run->mmio.data)) {
-		vm_fail(vm, "KVM_EXIT_MMIO: length %u is more than 8 bytes", run->mmio.len);
-		return EXIT_FAILED;
+		vm_fail(vcpu->vm, "KVM_EXIT_MMIO: length %u is more than 8 bytes", run->mmio.len);
+		return STOP_WITH_ERROR;
 	}
-	if (!run->mmio.is_write)
-		memset(run->mmio.data, 0xff, run->mmio.len);
-	for (unsigned i = 0; i < vm->mmio_reports && i < MMIO_REPORTED_MAX; i++)
-		if (vm->mmio_reported[i] == addr)
-			return EXIT_CONTINUE;
-	if (vm->mmio_reports < MMIO_REPORTED_MAX) {
-		vm->mmio_reported[vm->mmio_reports++] = addr;
-		fprintf(vm->log,
-			"vmm: the guest %s guest physical 0x%llx, where there is no memory and "
-			"no device: reads give all ones, writes are dropped (said once per "
-			"address)\n",
-			run->mmio.is_write ? "wrote to" : "read from", (unsigned long long)addr);
-	} else if (vm->mmio_reports++ == MMIO_REPORTED_MAX) {
-		fprintf(vm->log, "vmm: the guest reached %d such addresses: no more are reported\n",
-			MMIO_REPORTED_MAX + 1);
-	}
-	return EXIT_CONTINUE;
+	return mmio_access(vcpu->vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			   run->mmio.is_write);
 }
-/* book:end mmio */
 
 /* book:begin exit-errors */
 static const char *internal_error_name(uint32_t suberror)
@@ -201,7 +107,7 @@ static const char *internal_error_name(uint32_t suberror)
 }
 
 /* KVM itself could not go on: the suberror says why, and up to 16 words of data. */
-static enum exit_action internal_error(struct vcpu *vcpu)
+static enum after_exit internal_error(struct vcpu *vcpu)
 {
 	const struct kvm_run *run = vcpu->run;
 	char data[16 * 20] = "";
@@ -213,11 +119,11 @@ static enum exit_action internal_error(struct vcpu *vcpu)
 	vm_fail(vcpu->vm, "KVM_EXIT_INTERNAL_ERROR, suberror %u: %s; data:%s",
 		run->internal.suberror, internal_error_name(run->internal.suberror),
 		used ? data : " none");
-	return EXIT_FAILED;
+	return STOP_WITH_ERROR;
 }
 
-/* The rest of the exits that carry details, each said in one sentence. */
-static enum exit_action exit_failed(struct vcpu *vcpu)
+/* The rest of the exits that end the run, each said in one sentence. */
+static enum after_exit exit_failed(struct vcpu *vcpu)
 {
 	const struct kvm_run *run = vcpu->run;
 	struct vm *vm = vcpu->vm;
@@ -248,22 +154,18 @@ static enum exit_action exit_failed(struct vcpu *vcpu)
 		vm_fail(vm, "unexpected exit %s (%u): this VMM never asks for it",
 			exit_reason_name(run->exit_reason), run->exit_reason);
 	}
-	return EXIT_FAILED;
+	return STOP_WITH_ERROR;
 }
 /* book:end exit-errors */
 
 /* book:begin run-loop */
-enum exit_action vcpu_handle_exit(struct vcpu *vcpu)
+enum after_exit vcpu_handle_exit(struct vcpu *vcpu)
 {
-	struct kvm_run *run = vcpu->run;
-
-	switch (run->exit_reason) {
+	switch (vcpu->run->exit_reason) {
 	case KVM_EXIT_IO:
 		return handle_io(vcpu);
 	case KVM_EXIT_MMIO:
 		return handle_mmio(vcpu);
-	case KVM_EXIT_HLT:
-		return EXIT_DONE;
 	case KVM_EXIT_INTERNAL_ERROR:
 		return internal_error(vcpu);
 	}
@@ -285,11 +187,11 @@ static enum run_outcome run_loop(struct vcpu *vcpu)
 		if (vcpu->vm->trace)
 			trace_exit(vcpu->vm->trace, vcpu);
 		switch (vcpu_handle_exit(vcpu)) {
-		case EXIT_CONTINUE:
+		case RESUME_GUEST:
 			continue;
-		case EXIT_DONE:
-			return vcpu->vm->exited ? RUN_EXITED : RUN_HALTED;
-		case EXIT_FAILED:
+		case GUEST_FINISHED:
+			return RUN_FINISHED;
+		case STOP_WITH_ERROR:
 			return RUN_GUEST_ERROR;
 		}
 	}
@@ -311,7 +213,7 @@ enum run_outcome vcpu_run(struct vcpu *vcpu)
  * --timeout: a timer signals the vCPU's own thread. If the signal comes while
  * the guest runs, KVM_RUN returns EINTR. If it comes while we handle an exit,
  * immediate_exit makes the next KVM_RUN return EINTR at once, before the guest
- * runs again. Either way vcpu_run_once() sees timed_out and stops.
+ * runs again. Either way enter_guest() sees timed_out and stops.
  */
 static void on_timeout(int sig, siginfo_t *info, void *context)
 {
@@ -323,7 +225,10 @@ static void on_timeout(int sig, siginfo_t *info, void *context)
 	vcpu->run->immediate_exit = 1;
 }
 
-/* Call from the thread that will run the vCPU. */
+/*
+ * Call from the thread that will run the vCPU. A time that rounds to zero
+ * nanoseconds would disarm the timer instead of firing it: it becomes 1 ns.
+ */
 int vcpu_set_timeout(struct vcpu *vcpu, double seconds)
 {
 	struct sigaction sa = {.sa_sigaction = on_timeout, .sa_flags = SA_SIGINFO | SA_RESTART};
@@ -337,6 +242,8 @@ int vcpu_set_timeout(struct vcpu *vcpu, double seconds)
 	    .it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9),
 	};
 
+	if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0)
+		when.it_value.tv_nsec = 1;
 	sigemptyset(&sa.sa_mask);
 	ev._sigev_un._tid = gettid(); /* sigev_notify_thread_id, which glibc 2.36 lacks */
 	if (sigaction(SIGALRM, &sa, NULL) < 0 ||

@@ -84,8 +84,8 @@ static void refill(struct serial *s)
  * the access count times. Bytes that fall past COM1's last port are dropped
  * (writes) or read as 0xff (reads), as for any port nobody answers.
  */
-enum exit_action serial_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
-			    unsigned count)
+enum after_exit serial_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
+			   unsigned count)
 {
 	struct serial *s = &vm->com1;
 
@@ -96,11 +96,11 @@ enum exit_action serial_out(struct vm *vm, uint16_t port, const uint8_t *data, u
 				uart_write(&s->uart, port + b - COM1_BASE, data[i * size + b]);
 	refill(s); /* the guest may have made room (FCR) or raised RTS (MCR) */
 	pthread_mutex_unlock(&s->lock);
-	return EXIT_CONTINUE;
+	return RESUME_GUEST;
 }
 
-enum exit_action serial_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size,
-			   unsigned count)
+enum after_exit serial_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size,
+			  unsigned count)
 {
 	struct serial *s = &vm->com1;
 
@@ -112,7 +112,7 @@ enum exit_action serial_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned
 						 : 0xff;
 	refill(s); /* a read of RBR made room in the FIFO */
 	pthread_mutex_unlock(&s->lock);
-	return EXIT_CONTINUE;
+	return RESUME_GUEST;
 }
 /* book:end com1-io */
 

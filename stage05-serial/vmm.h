@@ -3,11 +3,10 @@
  *
  * The VMM gives the guest one slot of memory at guest physical address 0,
  * loads a flat binary at GUEST_LOAD_ADDR, starts the vCPU there in 64-bit long
- * mode (with a GDT and four-level page tables it writes into guest memory; or
- * in protected or real mode, for a guest that switches by itself), and runs it
- * until it says it is done through PORT_EXIT. The guest talks to us through
- * port I/O: a 16550A UART at COM1 (uart.c, serial.c), whose interrupt reaches
- * the guest through KVM's in-kernel interrupt controllers.
+ * mode (with a GDT and four-level page tables it writes into guest memory),
+ * and runs it until it says it is done through PORT_DONE. The guest talks to
+ * us through port I/O: a 16550A UART at COM1 (uart.c, serial.c), whose
+ * interrupt reaches the guest through KVM's in-kernel interrupt controllers.
  */
 #ifndef VMM_H
 #define VMM_H
@@ -36,28 +35,22 @@
  * is loaded above GUEST_LOAD_ADDR, so no guest can be loaded over these.
  */
 #define GDT_ADDR 0x0800 /* the GDT: GDT_ENTRIES descriptors of 8 bytes */
-#define PAGE_DIR_ADDR 0x1000 /* 32-bit paging: the page directory (CR3) */
-#define PAGE_TABLE_ADDR 0x2000 /* 32-bit paging: the page table for virtual 0-4 MiB */
-#define REMAP_PHYS 0x3000 /* the page that virtual REMAP_VIRT is mapped to */
-#define REMAP_VIRT 0x300000 /* a virtual page with no RAM at its own address */
-#define PML4_ADDR 0x4000 /* 4-level paging: the PML4 table (CR3) */
-#define PDPT_ADDR 0x5000 /* 4-level paging: the page-directory-pointer table */
-#define PD_ADDR 0x6000 /* 4-level paging: the page directory, 2 MiB pages */
-#define VMM_AREA_END 0x7000 /* the stack may grow down to here: 3 KiB */
+#define PML4_ADDR 0x1000 /* 4-level paging: the PML4 table (CR3) */
+#define PDPT_ADDR 0x2000 /* 4-level paging: the page-directory-pointer table */
+#define PD_ADDR 0x3000 /* 4-level paging: the page directory, 2 MiB pages */
+#define VMM_AREA_END 0x4000 /* the stack may grow down to here: 15 KiB */
 /* book:end memory-map */
 
 _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
 	       "the VMM's structures lie between the real-mode IVT/BIOS data and the stack");
-_Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
-	       "REMAP_VIRT lies beyond RAM, in the 4 MiB that PAGE_TABLE_ADDR covers");
 
 /* book:begin ports */
-/* The guest's devices: I/O ports, each handled in run.c. */
-#define PORT_CONSOLE                                                                               \
-	0xe9 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU,                    \
-		so a guest can tell the console is there. */
+/* The guest's devices: I/O ports, each handled in devices.c. */
+/* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU, so a guest can tell
+   the console is there. */
+#define PORT_CONSOLE 0xe9
 #define PORT_REPORT 0x80 /* OUT: a value the guest reports (a PC's POST-code port) */
-#define PORT_EXIT 0xf4 /* OUT: the guest is done; the byte is the VMM's exit status */
+#define PORT_DONE 0xf4 /* OUT: the guest has finished; the byte is the VMM's exit status */
 
 /* COM1, the PC's first serial port: a 16550A UART (uart.c) and its host side (serial.c). */
 #define COM1_BASE 0x3f8 /* its registers, UART_RBR to UART_SCR: 0x3f8-0x3ff */
@@ -70,8 +63,10 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
  * KVM_CREATE_IRQCHIP puts the PC's interrupt controllers in the kernel: two 8259
  * PICs (ports 0x20-0x21, 0xa0-0xa1) and an I/O APIC, with a local APIC in each
  * vCPU. Their port and MMIO accesses never reach us; we only move input lines
- * (KVM_IRQ_LINE). On Intel, KVM also needs 3 pages of guest physical address
- * space for the TSS it uses to run real-mode code: outside RAM, where QEMU puts it.
+ * (KVM_IRQ_LINE). HLT is now handled in the kernel too: the vCPU sleeps there
+ * until an interrupt comes, so a guest can no longer finish with HLT. On Intel,
+ * KVM also needs 3 pages of guest physical address space for a TSS of its own
+ * (KVM_SET_TSS_ADDR), used to run real-mode code: outside RAM, where QEMU puts it.
  */
 #define TSS_ADDR 0xfffbd000
 /* book:end irqchip */
@@ -84,8 +79,8 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
  * cited by number and title: the numbers move between editions of the SDM (paging
  * is chapter 4 in most, 5 in the newest), the titles do not.
  */
-/* CR0: 2.5 "Control Registers" */
-#define CR0_PE (1u << 0) /* Protection Enable: protected mode */
+/* CR0: SDM vol. 3A, 2.5 "Control Registers" */
+#define CR0_PE (1u << 0) /* Protection Enable: clear in real mode */
 #define CR0_ET (1u << 4) /* Extension Type: reserved, hard-wired to 1 (P6 and later) */
 #define CR0_PG (1u << 31) /* Paging: translate linear addresses through CR3's tables */
 /* CR4: 2.5 "Control Registers" */
@@ -101,7 +96,7 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 #define DESC_DPL_SHIFT 45 /* bits 46:45: descriptor privilege level */
 #define DESC_P (1ull << 47) /* P: present */
 #define DESC_AVL (1ull << 52) /* AVL: free for system software */
-#define DESC_L (1ull << 53) /* L: 64-bit code segment (used from stage04 on) */
+#define DESC_L (1ull << 53) /* L: 64-bit code segment */
 #define DESC_DB (1ull << 54) /* D/B: 1 = 32-bit operands, addresses and stack */
 #define DESC_G (1ull << 55) /* G: the limit counts 4 KiB units, not bytes */
 
@@ -111,12 +106,11 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 #define SEG_TYPE_READ 0x2 /* code segment: readable */
 #define SEG_TYPE_CODE 0x8 /* executable: a code segment, else a data segment */
 
-/* Page-directory and page-table entries: 4.3 "32-Bit Paging", Figure 4-4 */
+/* Paging-structure entries, 8 bytes each: 4.5 "4-Level Paging and 5-Level Paging" */
 #define PTE_PRESENT (1u << 0) /* P: the entry maps a page (or a page table) */
 #define PTE_WRITE (1u << 1) /* R/W: writes allowed */
 #define PTE_ACCESSED (1u << 5) /* A: set by the CPU when it uses the entry (4.8) */
 #define PTE_DIRTY (1u << 6) /* D: set by the CPU when it writes the page (4.8) */
-/* 4-level paging uses the same bits, in 8-byte entries: 4.5 "4-Level Paging and 5-Level Paging" */
 #define PDE_PS (1u << 7) /* PS, in a page-directory entry: it maps a 2 MiB page itself */
 /* book:end bits */
 
@@ -125,20 +119,18 @@ _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 #define PAGE_SIZE_2M 0x200000
 _Static_assert(GUEST_MEM_SIZE % PAGE_SIZE_2M == 0, "2 MiB pages map guest RAM exactly");
 
-/* book:begin gdt-layout */
 /* The GDT the VMM writes at GDT_ADDR: which descriptor is where. */
 enum gdt_index {
 	GDT_NULL, /* entry 0 is never used: selector 0 means "no segment" */
-	GDT_CODE32, /* flat 32-bit code: base 0, limit 4 GiB */
 	GDT_DATA, /* flat data: base 0, limit 4 GiB */
 	GDT_CODE64, /* 64-bit code: base and limit ignored */
 	GDT_ENTRIES
 };
 /* A selector names a descriptor: its index * 8, with TI = 0 (the GDT) and RPL = 0 (3.4.2). */
 #define SELECTOR(index) ((index)*8)
-/* book:end gdt-layout */
 
 #define VMM_ERROR_MAX 512
+#define MMIO_REPORTED_MAX 16 /* unknown MMIO addresses reported one by one, then no more */
 
 /* book:begin serial */
 #define SERIAL_INPUT_MAX 4096 /* host input waiting for room in the UART: a ring */
@@ -169,8 +161,6 @@ struct run_stats {
 };
 /* book:end stats */
 
-#define MMIO_REPORTED_MAX 16 /* unknown MMIO addresses reported one by one, then no more */
-
 /* book:begin structs */
 struct vm {
 	int kvm_fd; /* /dev/kvm: the KVM subsystem itself */
@@ -179,15 +169,14 @@ struct vm {
 	size_t mem_size;
 	FILE *console; /* where PORT_CONSOLE output goes (stdout) */
 	FILE *trace; /* one line per VM exit when not NULL (--trace) */
+	FILE *log; /* the VMM's own remarks, e.g. unknown ports (stderr) */
 	uint64_t last_report; /* the last value written to PORT_REPORT */
 	unsigned reports; /* how many values were written there */
-	bool exited; /* the guest wrote to PORT_EXIT... */
-	uint8_t exit_status; /* ...this value */
-	struct serial com1; /* the serial port (serial.c) */
-	FILE *log; /* the VMM's own remarks, e.g. unknown ports (stderr) */
 	uint8_t port_reported[65536 / 8]; /* one bit per unknown port, once reported */
 	uint64_t mmio_reported[MMIO_REPORTED_MAX]; /* unknown MMIO addresses, once reported */
 	unsigned mmio_reports;
+	uint8_t status; /* what the guest wrote to PORT_DONE: the VMM's exit status */
+	struct serial com1; /* the serial port (serial.c) */
 	char error[VMM_ERROR_MAX]; /* why the last call failed, in one sentence */
 };
 
@@ -205,18 +194,17 @@ struct vcpu {
 
 /* What running the guest came to. */
 enum run_outcome {
-	RUN_HALTED, /* the guest executed HLT (only without an in-kernel irqchip) */
-	RUN_EXITED, /* the guest wrote to PORT_EXIT: vm->exit_status */
-	RUN_TIMED_OUT, /* it was still running at vcpu->timeout */
-	RUN_GUEST_ERROR, /* the guest did something this VMM does not handle */
-	RUN_HOST_ERROR, /* an ioctl failed */
+	RUN_FINISHED, /* the guest finished: it wrote vm->status to PORT_DONE */
+	RUN_TIMED_OUT, /* it was still running after vcpu->timeout seconds */
+	RUN_GUEST_ERROR, /* the guest did something the VMM cannot go on from */
+	RUN_HOST_ERROR, /* a system call failed */
 };
 
-/* What handling one exit decided. */
-enum exit_action {
-	EXIT_CONTINUE, /* handled: run the guest again */
-	EXIT_DONE, /* the guest finished */
-	EXIT_FAILED, /* stop: vm->error says why */
+/* What to do after handling one exit. */
+enum after_exit {
+	RESUME_GUEST, /* handled: enter the guest again */
+	GUEST_FINISHED, /* the guest has finished */
+	STOP_WITH_ERROR, /* stop: vm->error says why */
 };
 
 /* kvm.c */
@@ -237,37 +225,45 @@ int vm_fail_errno(struct vm *vm, const char *what);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, struct vcpu *vcpu);
-int vcpu_set_real_mode(struct vcpu *vcpu);
-int vcpu_set_protected_mode(struct vcpu *vcpu);
-int vcpu_set_paged_mode(struct vcpu *vcpu);
 int vcpu_set_long_mode(struct vcpu *vcpu);
 int vcpu_set_cpuid(struct vcpu *vcpu);
-uint64_t segment_descriptor(const struct kvm_segment *seg);
-int gdt_write(struct vm *vm);
 int vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs);
 int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs);
 void vcpu_destroy(struct vcpu *vcpu);
 
+/* gdt.c */
+uint64_t segment_descriptor(const struct kvm_segment *seg);
+int gdt_write(struct vm *vm);
+int gdt_load_flat(struct vm *vm, struct kvm_sregs *sregs, enum gdt_index code);
+
 /* paging.c */
-int paging32_build(struct vm *vm);
 int paging64_build(struct vm *vm);
+
+/* devices.c */
+enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
+			 unsigned count);
+enum after_exit port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size, unsigned count);
+enum after_exit mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
+			    bool is_write);
 
 /* run.c */
 int vcpu_run_once(struct vcpu *vcpu);
-enum exit_action vcpu_handle_exit(struct vcpu *vcpu);
+enum after_exit vcpu_handle_exit(struct vcpu *vcpu);
 enum run_outcome vcpu_run(struct vcpu *vcpu);
 int vcpu_set_timeout(struct vcpu *vcpu, double seconds);
 
 /* serial.c */
 void serial_init(struct vm *vm);
-enum exit_action serial_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
-			    unsigned count);
-enum exit_action serial_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size,
+enum after_exit serial_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
 			   unsigned count);
+enum after_exit serial_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size,
+			  unsigned count);
 int serial_start_input(struct vm *vm, int fd);
 bool serial_feed(struct vm *vm, const uint8_t *bytes, size_t len);
 void serial_end_input(struct vm *vm);
 void serial_stop_input(struct vm *vm);
+
+/* terminal.c */
 bool terminal_take(int fd);
 void terminal_restore(void);
 

@@ -123,13 +123,13 @@ static enum exit_action unknown_mmio(struct vm *vm, struct kvm_run *run, const c
 		return EXIT_CONTINUE;
 	if (run->mmio.is_write)
 		fprintf(
-		    vm->notes, "vmm: the guest wrote %u bytes (0x%llx) at 0x%08llx: %s: ignored\n",
+		    vm->log, "vmm: the guest wrote %u bytes (0x%llx) at 0x%08llx: %s: ignored\n",
 		    run->mmio.len, (unsigned long long)mmio_value(run->mmio.data, run->mmio.len),
 		    (unsigned long long)run->mmio.phys_addr, what);
 	else
-		fprintf(vm->notes, "vmm: the guest read %u bytes at 0x%08llx: %s: it reads 0\n",
+		fprintf(vm->log, "vmm: the guest read %u bytes at 0x%08llx: %s: it reads 0\n",
 			run->mmio.len, (unsigned long long)run->mmio.phys_addr, what);
-	fflush(vm->notes);
+	fflush(vm->log);
 	return EXIT_CONTINUE;
 }
 /* book:end unknown-mmio */

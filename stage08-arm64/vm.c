@@ -41,7 +41,7 @@ void vm_init(struct vm *vm)
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
 	vm->console = stdout;
-	vm->notes = stderr;
+	vm->log = stderr;
 	vm->input_fd = -1;
 	struct pl011_host uart_host = {.transmit = console_transmit, .ctx = vm};
 	pl011_init(&vm->uart, &uart_host);

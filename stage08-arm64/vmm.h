@@ -144,7 +144,7 @@ struct vm {
 	size_t mem_size;
 	FILE *console; /* where the UART's output goes (stdout) */
 	FILE *trace; /* one line per VM exit when not NULL (--trace) */
-	FILE *notes; /* the VMM's remarks while the guest runs (stderr) */
+	FILE *log; /* the VMM's remarks while the guest runs (stderr) */
 	int input_fd; /* the UART's input (stdin), or -1 for none */
 	bool input_ended; /* input_fd reached its end */
 	struct pl011 uart; /* the PL011 at PL011_BASE */

@@ -46,7 +46,7 @@ start:
 	mov eax, r12d
 	out PORT_REPORT, eax
 	xor eax, eax
-	out PORT_EXIT, al
+	out PORT_DONE, al
 ; book:end echo
 
 ; Sends the rbx bytes at LINE_ADDR with a-z made A-Z.

@@ -20,7 +20,7 @@ start:
 	mov eax, ebx
 	out PORT_REPORT, eax
 	xor eax, eax
-	out PORT_EXIT, al               ; done, exit status 0: HLT would sleep forever
+	out PORT_DONE, al               ; done, exit status 0: HLT would sleep forever
 ; book:end hello
 
 message: db "Hello from COM1!", 10

@@ -50,7 +50,7 @@ start:
 	mov eax, ebx
 	out PORT_REPORT, eax
 	xor eax, eax
-	out PORT_EXIT, al
+	out PORT_DONE, al
 ; book:end irq-main
 
 ; book:begin irq-handler

@@ -42,5 +42,5 @@ start:
 	mov eax, r12d
 	out PORT_REPORT, eax
 	xor eax, eax
-	out PORT_EXIT, al
+	out PORT_DONE, al
 ; book:end probe

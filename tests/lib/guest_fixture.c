@@ -4,13 +4,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void capture(struct vm *vm, struct captured *c)
+{
+	memset(c, 0, sizeof(*c));
+	vm->console = open_memstream(&c->output, &c->output_len);
+	vm->log = open_memstream(&c->log, &c->log_len);
+	ck_assert_ptr_nonnull(vm->console);
+	ck_assert_ptr_nonnull(vm->log);
+}
+
+static void release(struct vm *vm, struct captured *c)
+{
+	fclose(vm->console);
+	fclose(vm->log);
+	free(c->output);
+	free(c->log);
+}
+
+const char *output_of(struct vm *vm, struct captured *c)
+{
+	fflush(vm->console);
+	return c->output ? c->output : "";
+}
+
+const char *log_of(struct vm *vm, struct captured *c)
+{
+	fflush(vm->log);
+	return c->log ? c->log : "";
+}
+
 void start_guest(struct fixture *f, const char *guest, entry_setup setup)
 {
 	memset(f, 0, sizeof(*f));
 	vm_init(&f->vm);
 	f->vcpu.fd = -1;
-	f->vm.console = open_memstream(&f->output, &f->output_len);
-	ck_assert_ptr_nonnull(f->vm.console);
+	capture(&f->vm, &f->c);
 	ck_assert_msg(kvm_open(&f->vm, "/dev/kvm") == 0, "%s", f->vm.error);
 	ck_assert_msg(vm_create(&f->vm) == 0, "%s", f->vm.error);
 	ck_assert_msg(vm_load_guest(&f->vm, guest_path(guest)) == 0, "%s", f->vm.error);
@@ -23,6 +51,7 @@ enum run_outcome run_to_end(struct fixture *f)
 	enum run_outcome outcome = vcpu_run(&f->vcpu);
 
 	fflush(f->vm.console);
+	fflush(f->vm.log);
 	return outcome;
 }
 
@@ -48,8 +77,19 @@ void finish(struct fixture *f)
 {
 	vcpu_destroy(&f->vcpu);
 	vm_destroy(&f->vm);
-	fclose(f->vm.console);
-	free(f->output);
+	release(&f->vm, &f->c);
+}
+
+char *dump_of(struct vcpu *vcpu)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(out);
+	diag_dump(vcpu, out);
+	fclose(out);
+	return text;
 }
 
 struct kvm_run *fake_io(struct fake_exit *f, uint8_t direction, uint16_t port, uint8_t size,
@@ -57,8 +97,7 @@ struct kvm_run *fake_io(struct fake_exit *f, uint8_t direction, uint16_t port, u
 {
 	memset(f, 0, sizeof(*f));
 	vm_init(&f->vm);
-	f->vm.console = open_memstream(&f->output, &f->output_len);
-	ck_assert_ptr_nonnull(f->vm.console);
+	capture(&f->vm, &f->c);
 	f->vcpu.vm = &f->vm;
 	f->vcpu.run = (struct kvm_run *)f->page;
 	f->vcpu.run_size = sizeof(f->page);
@@ -74,6 +113,5 @@ struct kvm_run *fake_io(struct fake_exit *f, uint8_t direction, uint16_t port, u
 
 void fake_finish(struct fake_exit *f)
 {
-	fclose(f->vm.console);
-	free(f->output);
+	release(&f->vm, &f->c);
 }

@@ -19,4 +19,10 @@ void memory_only_vm(struct vm *vm, size_t size);
  */
 const char *guest_file(char *path, size_t size);
 
+/*
+ * A temporary guest file holding `code`, for guests of a few instructions written
+ * in the test itself; its name goes to path (room for 18 bytes) and is returned.
+ */
+const char *guest_file_of(char *path, const void *code, size_t len);
+
 #endif

@@ -58,6 +58,32 @@ void tcase_add_kvm_test(TCase *tc, const TTest *test)
 	skipped++;
 }
 
+static const char *missing_need;
+
+START_TEST(needs_are_met_in_ci)
+{
+	ck_abort_msg("CI=true and %s: CI must offer what the tests need", missing_need);
+}
+END_TEST
+
+void tcase_add_test_needing(TCase *tc, const TTest *test, const char *missing)
+{
+	static int ci_failure_added;
+
+	if (!missing) {
+		tcase_add_test(tc, test);
+		return;
+	}
+	if (running_in_ci()) {
+		missing_need = missing;
+		if (!ci_failure_added++)
+			tcase_add_test(tc, needs_are_met_in_ci);
+		return;
+	}
+	printf("SKIP %s: %s\n", test->name, missing);
+	skipped++;
+}
+
 int run_suite(Suite *suite)
 {
 	SRunner *runner = srunner_create(suite);
@@ -67,7 +93,7 @@ int run_suite(Suite *suite)
 	failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
 	if (skipped)
-		printf("%d test(s) skipped: no usable /dev/kvm\n", skipped);
+		printf("%d test(s) skipped, each named above with its reason\n", skipped);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

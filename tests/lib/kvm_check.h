@@ -11,6 +11,13 @@
  */
 void tcase_add_kvm_test(TCase *tc, const TTest *test);
 
+/*
+ * Adds a test that needs something the machine may lack (a pseudo-terminal, ...):
+ * `missing` says what is missing, or is NULL when nothing is. A missing need is
+ * a skip, reported by name with the reason, except under CI=true: a failure.
+ */
+void tcase_add_test_needing(TCase *tc, const TTest *test, const char *missing);
+
 /* Runs the suite (Check forks each test), prints the skips, returns an exit status. */
 int run_suite(Suite *suite);
 

@@ -1,8 +1,11 @@
 #include "run_vmm.h"
 #include "kvm_check.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,22 +16,60 @@
 
 extern char **environ;
 
+/* stdin for the VMM: a temporary file holding `input`, so any length fits. */
+static int input_file(const char *input)
+{
+	char path[] = "/tmp/vmm-input-XXXXXX";
+	int fd = mkstemp(path);
+	size_t len = strlen(input);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(write(fd, input, len), (ssize_t)len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+/* Reads fd to its end: what fits goes into output, the rest is read and dropped. */
+static void read_all(int fd, char *output, size_t size)
+{
+	char spill[4096];
+	size_t n = 0;
+	ssize_t got;
+
+	for (;;) {
+		char *to = n < size - 1 ? output + n : spill;
+		size_t room = n < size - 1 ? size - 1 - n : sizeof(spill);
+		got = read(fd, to, room);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		if (to != spill)
+			n += (size_t)got;
+	}
+	output[n] = '\0';
+}
+
 int run_vmm_argv(const char *input, char *output, size_t size, const char *const args[])
 {
-	char *argv[16] = {VMM_BINARY};
-	int in[2] = {-1, -1}, out[2];
+	size_t argc = 0;
+	int out[2], in = -1;
 	pid_t pid;
 	posix_spawn_file_actions_t actions;
 
-	for (int i = 0; args[i] && i < 14; i++)
+	while (args[argc])
+		argc++;
+	char **argv = calloc(argc + 2, sizeof(char *));
+	ck_assert_ptr_nonnull(argv);
+	argv[0] = VMM_BINARY;
+	for (size_t i = 0; i < argc; i++)
 		argv[i + 1] = (char *)args[i]; /* exec does not write them */
 	ck_assert_int_eq(pipe(out), 0);
 	posix_spawn_file_actions_init(&actions);
 	if (input) {
-		ck_assert_int_eq(pipe(in), 0);
-		ck_assert_int_eq(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
-		close(in[1]);
-		posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+		in = input_file(input);
+		posix_spawn_file_actions_adddup2(&actions, in, STDIN_FILENO);
 	} else {
 		posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	}
@@ -37,17 +78,40 @@ int run_vmm_argv(const char *input, char *output, size_t size, const char *const
 	posix_spawn_file_actions_addclose(&actions, out[0]);
 	ck_assert_int_eq(posix_spawn(&pid, VMM_BINARY, &actions, NULL, argv, environ), 0);
 	posix_spawn_file_actions_destroy(&actions);
-	if (in[0] >= 0)
-		close(in[0]);
+	free(argv);
+	if (in >= 0)
+		close(in);
 	close(out[1]);
-	size_t n = 0;
-	ssize_t got;
-	while (n < size - 1 && (got = read(out[0], output + n, size - 1 - n)) > 0)
-		n += (size_t)got;
-	output[n] = '\0';
+	read_all(out[0], output, size);
 	close(out[0]);
 	int status;
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status), "the VMM did not exit normally: %s", output);
+	while (waitpid(pid, &status, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	ck_assert_msg(WIFEXITED(status), "the VMM did not exit normally (%s): %s",
+		      WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "stopped", output);
 	return WEXITSTATUS(status);
+}
+
+const char *expect_vmm_argv(int status, const char *text, const char *const args[])
+{
+	static char output[65536];
+	int got = run_vmm_argv(NULL, output, sizeof(output), args);
+
+	ck_assert_msg(got == status, "the VMM exited with %d, not %d: %s", got, status, output);
+	assert_contains(output, text);
+	return output;
+}
+
+void assert_contains(const char *out, const char *text)
+{
+	ck_assert_msg(strstr(out, text), "'%s' is not in: %s", text, out);
+}
+
+unsigned occurrences(const char *text, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
 }

@@ -6,9 +6,10 @@
 
 /*
  * Runs VMM_BINARY with args (NULL-terminated), no shell involved (the emulated
- * hosts have none). Its stdin holds `input` and then ends (a pipe: at most 64 KiB),
- * or, when input is NULL, is /dev/null: never the test's own stdin. Returns its
- * exit status; output gets what it printed on stdout and stderr, NUL-terminated.
+ * hosts have none). Its stdin holds `input` and then ends, or, when input is
+ * NULL, is /dev/null: never the test's own stdin. Returns its exit status;
+ * output gets what it printed on stdout and stderr, NUL-terminated, cut to fit
+ * `size` (the rest is read and dropped, so the VMM never blocks on a full pipe).
  * Fails the test if it did not exit normally.
  */
 int run_vmm_argv(const char *input, char *output, size_t size, const char *const args[]);
@@ -16,5 +17,20 @@ int run_vmm_argv(const char *input, char *output, size_t size, const char *const
 	run_vmm_argv(NULL, output, size, (const char *const[]){__VA_ARGS__, NULL})
 #define run_vmm_input(input, output, size, ...)                                                    \
 	run_vmm_argv(input, output, size, (const char *const[]){__VA_ARGS__, NULL})
+
+/*
+ * Runs the VMM with args and stdin /dev/null; fails the test unless it exits
+ * with `status` and its output contains `text`. Returns the whole output (valid
+ * until the next call) for further checks.
+ */
+const char *expect_vmm_argv(int status, const char *text, const char *const args[]);
+#define expect_vmm(status, text, ...)                                                              \
+	expect_vmm_argv(status, text, (const char *const[]){__VA_ARGS__, NULL})
+
+/* Fails the test, showing `text` and `out`, unless `out` contains `text`. */
+void assert_contains(const char *out, const char *text);
+
+/* How many times `what` occurs in `text`. */
+unsigned occurrences(const char *text, const char *what);
 
 #endif

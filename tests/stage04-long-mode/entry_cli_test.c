@@ -6,28 +6,20 @@
 #include "run_vmm.h"
 #include "vmm.h"
 
-#include <string.h>
-
 START_TEST(entry_protected_runs_the_guest_that_switches_itself)
 {
-	char out[4096];
-
-	ck_assert_msg(run_vmm(out, sizeof(out), "--entry", "protected", guest_path("switch.bin")) ==
-			  0,
-		      "%s", out);
-	ck_assert_ptr_nonnull(strstr(out, "switched on by the guest itself"));
+	expect_vmm(0, "Long mode, switched on by the guest itself\n", "--entry", "protected",
+		   guest_path("switch.bin"));
 }
 END_TEST
 
 /* A triple fault ends the VMM with status 1 and a diagnostic: no hang, no crash. */
 START_TEST(triple_fault_stops_the_vmm_with_a_diagnostic)
 {
-	char out[8192];
-
-	ck_assert_int_eq(run_vmm(out, sizeof(out), guest_path("unmapped.bin")), 1);
-	ck_assert_ptr_nonnull(strstr(out, "vmm: the guest shut down (KVM_EXIT_SHUTDOWN)"));
-	ck_assert_ptr_nonnull(strstr(out, "vCPU state at KVM_EXIT_SHUTDOWN:"));
-	ck_assert_ptr_nonnull(strstr(out, " cr2="));
+	const char *out = expect_vmm(1, "vmm: the guest shut down (KVM_EXIT_SHUTDOWN)",
+				     guest_path("unmapped.bin"));
+	assert_contains(out, "vCPU state at KVM_EXIT_SHUTDOWN:");
+	assert_contains(out, " cr2=");
 }
 END_TEST
 

@@ -7,6 +7,7 @@
 #include "gdt_decode.h"
 #include "guest_fixture.h"
 #include "kvm_check.h"
+#include "run_vmm.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -109,11 +110,11 @@ START_TEST(hello_works_out_fib93_in_r8_and_reports_both_halves)
 	struct fixture f;
 
 	start_guest(&f, "hello.bin", vcpu_set_long_mode);
-	ck_assert_msg(run_to_end(&f) == RUN_HALTED, "%s", f.vm.error);
+	ck_assert_msg(run_to_end(&f) == RUN_FINISHED, "%s", f.vm.error);
 	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_HLT);
-	ck_assert_str_eq(f.output, "Hello from long mode!\n"
-				   "guest reported 2840571202 (0xa94fad42)\n"
-				   "guest reported 572466946 (0x221f2702)\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "Hello from long mode!\n"
+						 "guest reported 2840571202 (0xa94fad42)\n"
+						 "guest reported 572466946 (0x221f2702)\n");
 	ck_assert_uint_eq(f.vm.reports, 2);
 	ck_assert_uint_eq(f.vm.last_report, FIB93 & 0xffffffff);
 	struct kvm_regs regs = regs_of(&f);
@@ -132,28 +133,23 @@ END_TEST
 START_TEST(unmapped_read_ends_in_shutdown_with_a_diagnostic)
 {
 	struct fixture f;
-	char *dump = NULL;
-	size_t dump_len = 0;
-
 	start_guest(&f, "unmapped.bin", vcpu_set_long_mode);
 	ck_assert_int_eq(run_to_end(&f), RUN_GUEST_ERROR);
 	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_SHUTDOWN);
 	ck_assert_ptr_nonnull(strstr(f.vm.error, "KVM_EXIT_SHUTDOWN"));
 	ck_assert_ptr_nonnull(strstr(f.vm.error, "triple fault"));
-	ck_assert_ptr_nonnull(strstr(f.output, "which no page table maps"));
+	ck_assert_ptr_nonnull(strstr(output_of(&f.vm, &f.c), "which no page table maps"));
 
-	FILE *out = open_memstream(&dump, &dump_len);
-	diag_dump(&f.vcpu, out);
-	fclose(out);
+	char *dump = dump_of(&f.vcpu);
 	ck_assert_ptr_nonnull(strstr(dump, "vCPU state at KVM_EXIT_SHUTDOWN"));
 	struct kvm_regs regs = regs_of(&f);
 	struct kvm_sregs s = sregs_of(&f);
 	if (regs.rip == 0xfff0 && s.cs.selector == 0xf000) {
 		/* KVM on AMD SVM: the state at the fault is gone, and the dump says so. */
-		ck_assert_ptr_nonnull(strstr(dump, "reset values, not its state at the fault"));
+		ck_assert_ptr_nonnull(strstr(dump, "INIT values, not its state at the fault"));
 	} else {
 		/* The state at the fault: RIP at the read, CR2 the address it could not reach. */
-		ck_assert_ptr_null(strstr(dump, "reset values"));
+		ck_assert_ptr_null(strstr(dump, "INIT values"));
 		ck_assert_uint_eq(s.cr2, GUEST_MEM_SIZE);
 		ck_assert_uint_eq(regs.rbx, GUEST_MEM_SIZE);
 		ck_assert_uint_eq(regs.rax, 0x1122334455667788);
@@ -173,9 +169,10 @@ START_TEST(switch_turns_long_mode_on_itself_from_protected_mode)
 
 	start_guest(&f, "switch.bin", vcpu_set_protected_mode);
 	ck_assert_uint_eq(sregs_of(&f).efer, 0);
-	ck_assert_msg(run_to_end(&f) == RUN_HALTED, "%s", f.vm.error);
+	ck_assert_msg(run_to_end(&f) == RUN_FINISHED, "%s", f.vm.error);
 	ck_assert_str_eq(
-	    f.output, "guest reported 1280 (0x500)\nLong mode, switched on by the guest itself\n");
+	    output_of(&f.vm, &f.c),
+	    "guest reported 1280 (0x500)\nLong mode, switched on by the guest itself\n");
 	ck_assert_uint_eq(f.vm.last_report, EFER_LME | EFER_LMA);
 	ck_assert_uint_eq(regs_of(&f).rax, EFER_LME | EFER_LMA);
 	ck_assert_uint_eq(*(uint64_t *)guest_ptr(&f.vm, 0x600, 8), EFER_LME | EFER_LMA);
@@ -216,8 +213,9 @@ START_TEST(switch_asks_cpuid_first_and_stays_without_long_mode)
 	struct fixture f;
 
 	start_guest(&f, "switch.bin", protected_mode_without_long_mode);
-	ck_assert_msg(run_to_end(&f) == RUN_HALTED, "%s", f.vm.error);
-	ck_assert_ptr_nonnull(strstr(f.output, "CPUID says this CPU has no long mode"));
+	ck_assert_msg(run_to_end(&f) == RUN_FINISHED, "%s", f.vm.error);
+	ck_assert_ptr_nonnull(
+	    strstr(output_of(&f.vm, &f.c), "CPUID says this CPU has no long mode"));
 	ck_assert_uint_eq(f.vm.reports, 1);
 	ck_assert_uint_eq(f.vm.last_report, 0);
 	struct kvm_sregs s = sregs_of(&f);

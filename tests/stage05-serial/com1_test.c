@@ -12,7 +12,7 @@
 #define COM1(reg) (COM1_BASE + (reg))
 
 /* One OUT of `size` bytes (little-endian `value`) to port, through the exit handler. */
-static enum exit_action out(struct fake_exit *f, uint16_t port, uint8_t size, uint32_t value)
+static enum after_exit out(struct fake_exit *f, uint16_t port, uint8_t size, uint32_t value)
 {
 	struct kvm_run *run = f->vcpu.run;
 
@@ -36,7 +36,7 @@ static uint32_t in(struct fake_exit *f, uint16_t port, uint8_t size)
 	run->io.port = port;
 	run->io.size = size;
 	run->io.count = 1;
-	ck_assert_int_eq(vcpu_handle_exit(&f->vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f->vcpu), RESUME_GUEST);
 	memcpy(&value, f->page + run->io.data_offset, size);
 	return value;
 }
@@ -51,7 +51,7 @@ START_TEST(scratch_register_round_trips_through_port_exits)
 	struct fake_exit f;
 
 	fake_com1(&f);
-	ck_assert_int_eq(out(&f, COM1(UART_SCR), 1, 0x5a), EXIT_CONTINUE);
+	ck_assert_int_eq(out(&f, COM1(UART_SCR), 1, 0x5a), RESUME_GUEST);
 	ck_assert_uint_eq(in(&f, COM1(UART_SCR), 1), 0x5a);
 	ck_assert_uint_eq(in(&f, COM1(UART_LSR), 1), UART_LSR_THRE | UART_LSR_TEMT);
 	fake_finish(&f);
@@ -65,8 +65,7 @@ START_TEST(thr_writes_reach_the_console)
 	fake_com1(&f);
 	out(&f, COM1(UART_THR), 1, 'o');
 	out(&f, COM1(UART_THR), 1, 'k');
-	fflush(f.vm.console);
-	ck_assert_str_eq(f.output, "ok");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "ok");
 	fake_finish(&f);
 }
 END_TEST
@@ -99,9 +98,8 @@ START_TEST(string_output_to_thr_sends_every_byte)
 	run->io.port = COM1(UART_THR);
 	run->io.count = 5;
 	memcpy(f.page + run->io.data_offset, "rep\n!", 5);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	fflush(f.vm.console);
-	ck_assert_str_eq(f.output, "rep\n!");
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "rep\n!");
 	fake_finish(&f);
 }
 END_TEST

@@ -5,6 +5,7 @@
  */
 #include "guest_fixture.h"
 #include "kvm_check.h"
+#include "run_vmm.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,8 @@ static void run_with_pipe(struct fixture *f, const char *guest, const char *inpu
 
 	start_guest(f, guest, vcpu_set_long_mode);
 	ck_assert_msg(serial_start_input(&f->vm, fd) == 0, "%s", f->vm.error);
-	ck_assert_int_eq(run_to_end(f), RUN_EXITED);
-	ck_assert_uint_eq(f->vm.exit_status, 0);
+	ck_assert_int_eq(run_to_end(f), RUN_FINISHED);
+	ck_assert_uint_eq(f->vm.status, 0);
 	serial_stop_input(&f->vm);
 	close(fd);
 }
@@ -50,9 +51,9 @@ START_TEST(hello_sends_its_line_through_com1_and_exits_0)
 	struct fixture f;
 
 	start_guest(&f, "hello.bin", vcpu_set_long_mode);
-	ck_assert_int_eq(run_to_end(&f), RUN_EXITED);
-	ck_assert_uint_eq(f.vm.exit_status, 0);
-	ck_assert_str_eq(f.output, "Hello from COM1!\nguest reported 17 (0x11)\n");
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
+	ck_assert_uint_eq(f.vm.status, 0);
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "Hello from COM1!\nguest reported 17 (0x11)\n");
 	ck_assert_uint_eq(f.vm.reports, 1);
 	ck_assert_uint_eq(f.vm.last_report, 17);
 	ck_assert_uint_eq(regs_of(&f).rbx, 17);
@@ -67,7 +68,7 @@ START_TEST(hello_programs_the_uart_like_a_driver)
 	struct fixture f;
 
 	start_guest(&f, "hello.bin", vcpu_set_long_mode);
-	ck_assert_int_eq(run_to_end(&f), RUN_EXITED);
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
 	const struct uart *u = &f.vm.com1.uart;
 	ck_assert_uint_eq(u->lcr, UART_LCR_WLS_8);
 	ck_assert_uint_eq(u->dll, 1);
@@ -85,7 +86,7 @@ START_TEST(echo_from_a_pipe_upper_cases_each_line_and_ends_on_eof)
 	const char input[] = "hello, world\nbye\n";
 
 	run_with_pipe(&f, "echo.bin", input, strlen(input));
-	ck_assert_str_eq(f.output,
+	ck_assert_str_eq(output_of(&f.vm, &f.c),
 			 "hello, world\nHELLO, WORLD\nbye\nBYE\nguest reported 2 (0x2)\n");
 	ck_assert_uint_eq(f.vm.last_report, 2);
 	ck_assert_uint_eq(regs_of(&f).r12, 2);
@@ -105,8 +106,8 @@ START_TEST(echo_from_memory_keeps_input_that_came_before_the_driver)
 	ck_assert(serial_feed(&f.vm, (const uint8_t *)input, strlen(input)));
 	serial_end_input(&f.vm);
 	ck_assert_uint_eq(f.vm.com1.input_count, strlen(input) + 1); /* no RTS yet */
-	ck_assert_int_eq(run_to_end(&f), RUN_EXITED);
-	ck_assert_str_eq(f.output, "early\nEARLY\nguest reported 1 (0x1)\n");
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "early\nEARLY\nguest reported 1 (0x1)\n");
 	ck_assert_uint_eq(f.vm.com1.input_count, 0);
 	finish(&f);
 }
@@ -118,8 +119,8 @@ START_TEST(eot_ends_a_last_line_without_newline)
 	struct fixture f;
 
 	run_with_pipe(&f, "echo.bin", "abc", 3);
-	ck_assert_str_eq(f.output, "abc\nABC\nguest reported 1 (0x1)\n");
-	ck_assert_ptr_null(memchr(f.output, ASCII_EOT, f.output_len));
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "abc\nABC\nguest reported 1 (0x1)\n");
+	ck_assert_ptr_null(memchr(output_of(&f.vm, &f.c), ASCII_EOT, f.c.output_len));
 	finish(&f);
 }
 END_TEST
@@ -130,10 +131,10 @@ START_TEST(eot_alone_or_typed_ends_the_input)
 	struct fixture f;
 
 	run_with_pipe(&f, "echo.bin", "", 0);
-	ck_assert_str_eq(f.output, "guest reported 0 (0x0)\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "guest reported 0 (0x0)\n");
 	finish(&f);
 	run_with_pipe(&f, "echo.bin", "one\n\x04two\n", 9);
-	ck_assert_str_eq(f.output, "one\nONE\nguest reported 1 (0x1)\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "one\nONE\nguest reported 1 (0x1)\n");
 	finish(&f);
 }
 END_TEST
@@ -163,7 +164,7 @@ START_TEST(input_larger_than_fifo_and_ring_arrives_whole)
 	}
 	snprintf(expected + n, sizeof(expected) - n, "guest reported %d (0x%x)\n", LINES, LINES);
 	run_with_pipe(&f, "echo.bin", input, LINES * WIDTH);
-	ck_assert_str_eq(f.output, expected);
+	ck_assert_str_eq(output_of(&f.vm, &f.c), expected);
 	finish(&f);
 }
 END_TEST
@@ -174,7 +175,7 @@ START_TEST(irq_echo_takes_interrupts_and_echoes_every_byte)
 	const char input[] = "interrupts work\n";
 
 	run_with_pipe(&f, "irq-echo.bin", input, strlen(input));
-	ck_assert_str_eq(f.output, "interrupts work\nguest reported 16 (0x10)\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "interrupts work\nguest reported 16 (0x10)\n");
 	ck_assert_uint_eq(f.vm.last_report, 16);
 	ck_assert_uint_eq(regs_of(&f).rbx, 16);
 	ck_assert_uint_eq(guest_qword(&f, RESULT_ADDR), 16);
@@ -194,8 +195,8 @@ START_TEST(irq_echo_with_input_from_memory)
 	start_guest(&f, "irq-echo.bin", vcpu_set_long_mode);
 	ck_assert(serial_feed(&f.vm, (const uint8_t *)"xyz", 3));
 	serial_end_input(&f.vm);
-	ck_assert_int_eq(run_to_end(&f), RUN_EXITED);
-	ck_assert_str_eq(f.output, "xyzguest reported 3 (0x3)\n");
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "xyzguest reported 3 (0x3)\n");
 	ck_assert_uint_ge(guest_qword(&f, RESULT_ADDR + 8), 1);
 	finish(&f);
 }
@@ -205,27 +206,22 @@ END_TEST
 START_TEST(probe_finds_nothing_and_each_place_is_reported_once)
 {
 	struct fixture f;
-	char *log = NULL;
-	size_t log_len = 0;
-
 	start_guest(&f, "probe.bin", vcpu_set_long_mode);
-	f.vm.log = open_memstream(&log, &log_len);
-	ck_assert_int_eq(run_to_end(&f), RUN_EXITED);
-	fclose(f.vm.log);
-	ck_assert_str_eq(f.output, "guest reported 255 (0xff)\nguest reported 4294967295 "
-				   "(0xffffffff)\n");
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
+	ck_assert_str_eq(output_of(&f.vm, &f.c),
+			 "guest reported 255 (0xff)\nguest reported 4294967295 "
+			 "(0xffffffff)\n");
 	struct kvm_regs regs = regs_of(&f);
 	ck_assert_uint_eq(regs.rbx, 0xff);
 	ck_assert_uint_eq(regs.r12, 0xffffffff);
 	ck_assert_uint_eq(guest_qword(&f, RESULT_ADDR), 0xff);
 	ck_assert_uint_eq(guest_qword(&f, RESULT_ADDR + 8), 0xffffffff);
-	ck_assert_str_eq(log,
+	ck_assert_str_eq(log_of(&f.vm, &f.c),
 			 "vmm: the guest wrote to I/O port 0x2ff, where this VMM has no device: "
 			 "reads give all ones, writes are dropped (said once per port)\n"
 			 "vmm: the guest read from guest physical 0x200000, where there is "
 			 "no memory and no device: reads give all ones, writes are dropped "
 			 "(said once per address)\n");
-	free(log);
 	finish(&f);
 }
 END_TEST
@@ -239,7 +235,7 @@ START_TEST(timeout_ends_a_guest_halted_forever)
 	ck_assert_msg(vcpu_set_timeout(&f.vcpu, 0.5) == 0, "%s", f.vm.error);
 	ck_assert_int_eq(run_to_end(&f), RUN_TIMED_OUT);
 	ck_assert_ptr_nonnull(strstr(f.vm.error, "still running after 0.5 s (--timeout)"));
-	ck_assert_str_eq(f.output, "Halting with interrupts off.\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "Halting with interrupts off.\n");
 	ck_assert_int_eq(f.vcpu.timed_out, 1);
 	finish(&f);
 }
@@ -250,25 +246,20 @@ START_TEST(stats_count_every_exit_and_time_inside_kvm_run)
 {
 	struct fixture f;
 	struct run_stats stats = {0};
-	char *text = NULL;
-	size_t text_len = 0;
-
 	start_guest(&f, "hello.bin", vcpu_set_long_mode);
 	f.vcpu.stats = &stats;
-	ck_assert_int_eq(run_to_end(&f), RUN_EXITED);
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
 	ck_assert_uint_eq(stats.exits[KVM_EXIT_IO], 7 + 2 * 17 + 2);
 	for (unsigned i = 0; i < STATS_REASONS; i++)
 		if (i != KVM_EXIT_IO)
 			ck_assert_uint_eq(stats.exits[i], 0);
 	ck_assert_uint_gt(stats.in_kvm_run_ns, 0);
 	ck_assert_uint_le(stats.in_kvm_run_ns, stats.total_ns);
-	FILE *out = open_memstream(&text, &text_len);
-	stats_print(out, &stats);
-	fclose(out);
-	ck_assert_ptr_nonnull(strstr(text, "exits: 43\n  KVM_EXIT_IO "));
-	ck_assert_ptr_nonnull(strstr(text, " 43\ntime: "));
-	ck_assert_ptr_nonnull(strstr(text, "inside KVM_RUN"));
-	free(text);
+	stats_print(f.vm.log, &stats);
+	const char *text = log_of(&f.vm, &f.c);
+	assert_contains(text, "exits: 43\n  KVM_EXIT_IO ");
+	assert_contains(text, " 43\ntime: ");
+	assert_contains(text, "inside KVM_RUN");
 	finish(&f);
 }
 END_TEST

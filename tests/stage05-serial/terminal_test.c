@@ -253,10 +253,11 @@ static const char *no_pty_reason(void)
 	return reason;
 }
 
-static void add_pty_test(TCase *tc, const TTest *test, const char *reason)
+/* A test that needs a pseudo-terminal, and KVM to run the VMM on it. */
+static void add_pty_test(TCase *tc, const TTest *test, const char *no_pty)
 {
-	if (reason)
-		printf("SKIP %s: %s\n", test->name, reason);
+	if (no_pty)
+		tcase_add_test_needing(tc, test, no_pty);
 	else
 		tcase_add_kvm_test(tc, test);
 }

@@ -26,9 +26,9 @@ static void setup(void)
 	memset(&f, 0, sizeof(f));
 	vm_init(&f.vm);
 	f.vm.console = open_memstream(&f.output, &f.output_len);
-	f.vm.notes = open_memstream(&f.notes, &f.notes_len);
+	f.vm.log = open_memstream(&f.notes, &f.notes_len);
 	ck_assert_ptr_nonnull(f.vm.console);
-	ck_assert_ptr_nonnull(f.vm.notes);
+	ck_assert_ptr_nonnull(f.vm.log);
 	f.vcpu.vm = &f.vm;
 	f.vcpu.fd = -1;
 	f.vcpu.run = (struct kvm_run *)f.page;
@@ -38,7 +38,7 @@ static void setup(void)
 static void teardown(void)
 {
 	fclose(f.vm.console);
-	fclose(f.vm.notes);
+	fclose(f.vm.log);
 	free(f.output);
 	free(f.notes);
 }
@@ -66,7 +66,7 @@ static uint64_t mmio_data(void)
 
 static const char *notes(void)
 {
-	fflush(f.vm.notes);
+	fflush(f.vm.log);
 	return f.notes ? f.notes : "";
 }
 

@@ -11,24 +11,6 @@
 #define RESULT_ADDR (GUEST_MEM_BASE + 0x100000) /* where the guests leave their results */
 #define FIB_90 2880067194370816120ull
 
-/* The VMM's notes (unknown MMIO, ...) kept in memory instead of going to stderr. */
-struct notes {
-	char *text;
-	size_t len;
-};
-
-static void keep_notes(struct fixture *f, struct notes *n)
-{
-	memset(n, 0, sizeof(*n));
-	f->vm.notes = open_memstream(&n->text, &n->len);
-	ck_assert_ptr_nonnull(f->vm.notes);
-}
-
-static void drop_notes(struct notes *n)
-{
-	free(n->text);
-}
-
 static uint64_t reg(struct fixture *f, uint64_t id)
 {
 	uint64_t value;
@@ -120,7 +102,7 @@ START_TEST(hello_prints_its_line_and_powers_off)
 
 	start_guest(&f, "hello.bin", vcpu_set_el1h);
 	ck_assert_int_eq(run_to_end(&f), RUN_POWERED_OFF);
-	ck_assert_str_eq(f.output, "Hello from arm64!\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "Hello from arm64!\n");
 	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_SYSTEM_EVENT);
 	ck_assert_uint_eq(f.vcpu.run->system_event.type, KVM_SYSTEM_EVENT_SHUTDOWN);
 	ck_assert_uint_eq(f.vm.unknown_mmio_count, 0);
@@ -147,8 +129,9 @@ START_TEST(compute_proves_fib90_in_x0_memory_report_and_output)
 	const uint64_t *result = guest_ptr(&f.vm, RESULT_ADDR, sizeof(uint64_t));
 	ck_assert_ptr_nonnull(result);
 	ck_assert_uint_eq(*result, FIB_90);
-	ck_assert_str_eq(f.output, "guest reported 2880067194370816120 (0x27f80ddaa1ba7878)\n"
-				   "fib(90) = 2880067194370816120\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c),
+			 "guest reported 2880067194370816120 (0x27f80ddaa1ba7878)\n"
+			 "fib(90) = 2880067194370816120\n");
 	/* KVM preloads x0 with INTERNAL_FAILURE: what SYSTEM_OFF "returns" if run again. */
 	ck_assert_uint_eq(reg(&f, REG_X(0)), (uint64_t)PSCI_RET_INTERNAL_FAILURE);
 	finish(&f);
@@ -185,7 +168,7 @@ START_TEST(reset_ends_the_run_as_a_reset)
 	start_guest(&f, "reset.bin", vcpu_set_el1h);
 	ck_assert_int_eq(run_to_end(&f), RUN_RESET);
 	ck_assert_uint_eq(f.vcpu.run->system_event.type, KVM_SYSTEM_EVENT_RESET);
-	ck_assert_str_eq(f.output, "resetting\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "resetting\n");
 	finish(&f);
 }
 END_TEST
@@ -193,10 +176,8 @@ END_TEST
 START_TEST(unbacked_addresses_are_mmio_exits_reported_once_each)
 {
 	struct fixture f;
-	struct notes n;
 
 	start_guest(&f, "unbacked.bin", vcpu_set_el1h);
-	keep_notes(&f, &n);
 	ck_assert_int_eq(vcpu_run_once(&f.vcpu), 0);
 	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_MMIO);
 	ck_assert_uint_eq(f.vcpu.run->mmio.phys_addr, 0x10000000);
@@ -204,18 +185,15 @@ START_TEST(unbacked_addresses_are_mmio_exits_reported_once_each)
 	ck_assert(!f.vcpu.run->mmio.is_write);
 	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
 	ck_assert_int_eq(run_to_end(&f), RUN_POWERED_OFF);
-	fclose(f.vm.notes);
 	ck_assert_uint_eq(f.vm.unknown_mmio_count, 3);
-	ck_assert_str_eq(n.text,
+	ck_assert_str_eq(log_of(&f.vm, &f.c),
 			 "vmm: the guest read 4 bytes at 0x10000000: no device there: it "
 			 "reads 0\n"
 			 "vmm: the guest wrote 4 bytes (0x0) at 0x10000008: no device there: "
 			 "ignored\n");
-	ck_assert_str_eq(f.output, "carried on after touching nothing\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "carried on after touching nothing\n");
 	const uint64_t *result = guest_ptr(&f.vm, RESULT_ADDR, sizeof(uint64_t));
 	ck_assert_uint_eq(*result, 0);
-	f.vm.notes = stderr;
-	drop_notes(&n);
 	finish(&f);
 }
 END_TEST
@@ -231,8 +209,8 @@ START_TEST(echo_reads_a_line_from_the_uart_and_writes_it_back)
 	f.vm.input_fd = fds[0];
 	f.vm.timeout = 10;
 	ck_assert_int_eq(run_to_end(&f), RUN_POWERED_OFF);
-	ck_assert_str_eq(f.output, "type a line: you typed: arm64 here\n"
-				   "guest reported 10 (0xa)\n");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "type a line: you typed: arm64 here\n"
+						 "guest reported 10 (0xa)\n");
 	ck_assert_uint_eq(f.vm.last_report, 10);
 	ck_assert_str_eq(guest_ptr(&f.vm, RESULT_ADDR, 11), "arm64 here");
 	ck_assert_uint_eq(f.vm.uart.lcr_h & PL011_LCR_H_FEN, PL011_LCR_H_FEN);
@@ -271,8 +249,6 @@ END_TEST
 START_TEST(fault_loops_at_the_vector_until_the_timeout)
 {
 	struct fixture f;
-	char *dump = NULL;
-	size_t dump_len = 0;
 
 	start_guest(&f, "fault.bin", vcpu_set_el1h);
 	f.vm.timeout = 1;
@@ -286,9 +262,7 @@ START_TEST(fault_loops_at_the_vector_until_the_timeout)
 	ck_assert_uint_eq(reg(&f, REG_X(0)), 0xbad);
 	unsigned ec = (reg(&f, REG_ESR_EL1) >> ESR_EC_SHIFT) & ESR_EC_MASK;
 	ck_assert_msg(ec == ESR_EC_IABT_CUR || ec == ESR_EC_DABT_CUR, "EC 0x%x", ec);
-	FILE *out = open_memstream(&dump, &dump_len);
-	diag_dump(&f.vcpu, out);
-	fclose(out);
+	char *dump = dump_of(&f.vcpu);
 	ck_assert_ptr_nonnull(strstr(dump, "when the timeout stopped it"));
 	ck_assert_ptr_nonnull(strstr(dump, "no vector table"));
 	ck_assert_ptr_nonnull(strstr(dump, "x0=0x0000000000000bad"));
@@ -300,14 +274,10 @@ END_TEST
 START_TEST(diagnostic_shows_pc_registers_and_code)
 {
 	struct fixture f;
-	char *dump = NULL;
-	size_t dump_len = 0;
 
 	start_guest(&f, "pair.bin", vcpu_set_el1h);
 	run_to_end(&f);
-	FILE *out = open_memstream(&dump, &dump_len);
-	diag_dump(&f.vcpu, out);
-	fclose(out);
+	char *dump = dump_of(&f.vcpu);
 	ck_assert_ptr_nonnull(strstr(dump, "pc=0x0000000040000004"));
 	ck_assert_ptr_nonnull(strstr(dump, "pstate=0x000003c5 (EL1h, DAIF masked)"));
 	ck_assert_ptr_nonnull(strstr(dump, "x1=0x0000000009000000"));
