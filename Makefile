@@ -64,7 +64,7 @@ build/hosts/run-suites: tests/lib/run_suites.c
 
 # make bench: what stage05's run loop costs per exit, against a bare KVM_RUN loop (figures only).
 bench: deps-ok
-	@$(MAKE) --no-print-directory -C stage05-serial bench
+	@$(MAKE) --no-print-directory -C bench run
 .PHONY: bench
 
 # The book: listings, diffs and outputs come from the code, so drift fails check-book.
