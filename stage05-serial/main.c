@@ -84,7 +84,7 @@ static int run_guest(struct vm *vm, const struct options *opt)
 
 	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 &&
 	    vm_load_guest(vm, opt->guest) == 0 && vcpu_create(vm, &vcpu) == 0 &&
-	    vcpu_set_long_mode(&vcpu) == 0 &&
+	    vcpu_set_long_mode(&vcpu) == 0 && vcpu_watch(&vcpu) == 0 &&
 	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0)) {
 		terminal_take(STDIN_FILENO); /* if stdin is a terminal: keys go to the guest */
 		if (serial_start_input(vm, STDIN_FILENO) == 0) {

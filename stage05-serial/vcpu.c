@@ -137,6 +137,9 @@ void vcpu_destroy(struct vcpu *vcpu)
 	if (vcpu->timeout > 0)
 		timer_delete(vcpu->timer);
 	vcpu->timeout = 0;
+	if (vcpu->watching)
+		timer_delete(vcpu->watchdog);
+	vcpu->watching = false;
 	if (vcpu->run)
 		munmap(vcpu->run, vcpu->run_size);
 	if (vcpu->fd >= 0)

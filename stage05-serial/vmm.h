@@ -72,6 +72,8 @@ _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
 /* book:end irqchip */
 
 #define RFLAGS_RESERVED_1 (1u << 1) /* RFLAGS bit 1 always reads as 1 (SDM vol. 1, 3.4.3) */
+#define RFLAGS_IF (1u << 9) /* IF: external interrupts are taken (SDM vol. 1, 3.4.3.3) */
+#define SIGNAL_WAKE SIGUSR1 /* interrupts KVM_RUN and does nothing else (vcpu_watch) */
 
 /* book:begin bits */
 /*
@@ -189,6 +191,8 @@ struct vcpu {
 	double timeout; /* seconds, when a timer was set (--timeout) */
 	timer_t timer; /* that timer: it signals this vCPU's thread */
 	volatile sig_atomic_t timed_out; /* set by the timer's signal handler */
+	timer_t watchdog; /* wakes the vCPU's thread every second (vcpu_watch) */
+	bool watching; /* the watchdog timer exists */
 };
 /* book:end structs */
 
@@ -251,6 +255,7 @@ int vcpu_run_once(struct vcpu *vcpu);
 enum after_exit vcpu_handle_exit(struct vcpu *vcpu);
 enum run_outcome vcpu_run(struct vcpu *vcpu);
 int vcpu_set_timeout(struct vcpu *vcpu, double seconds);
+int vcpu_watch(struct vcpu *vcpu);
 
 /* serial.c */
 void serial_init(struct vm *vm);

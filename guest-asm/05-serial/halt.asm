@@ -1,6 +1,6 @@
 ; halt: ends as every guest before this chapter did, with HLT. With KVM's
 ; in-kernel irqchip, HLT waits inside the kernel for an interrupt, and with
-; interrupts off none ever comes: ./run --timeout is what ends it.
+; interrupts off none ever comes: the VMM's watchdog sees it and stops the run.
 bits 64
 org 0x7c00
 %include "defs.inc"

@@ -38,11 +38,20 @@ START_TEST(stdin_empty_gives_the_guest_eot_at_once)
 }
 END_TEST
 
-START_TEST(timeout_ends_a_halted_guest_with_status_124_and_a_diagnostic)
+START_TEST(a_guest_halted_with_interrupts_off_is_stopped_with_status_1)
 {
-	const char *out = expect_vmm(124, "Halting with interrupts off.\n", "--timeout", "1",
-				     guest_path("halt.bin"));
-	assert_contains(out, "vmm: the guest was still running after 1 s (--timeout)\n");
+	const char *out = expect_vmm(1, "Halting with interrupts off.\n", guest_path("halt.bin"));
+	assert_contains(out, "vmm: the guest halted with interrupts off (KVM_EXIT_HLT): nothing "
+			     "can wake it\n");
+	assert_contains(out, "vCPU state at KVM_EXIT_HLT:");
+}
+END_TEST
+
+START_TEST(timeout_ends_a_sleeping_guest_with_status_124_and_a_diagnostic)
+{
+	const char *out = expect_vmm(124, "Sleeping with interrupts on.\n", "--timeout", "1.5",
+				     guest_path("sleep.bin"));
+	assert_contains(out, "vmm: the guest was still running after 1.5 s (--timeout)\n");
 	assert_contains(out, "rip=0x");
 }
 END_TEST
@@ -91,7 +100,8 @@ int main(void)
 	tcase_add_test(tc, help_names_com1_and_the_done_port);
 	tcase_add_kvm_test(tc, stdin_from_a_pipe_is_the_guests_input);
 	tcase_add_kvm_test(tc, stdin_empty_gives_the_guest_eot_at_once);
-	tcase_add_kvm_test(tc, timeout_ends_a_halted_guest_with_status_124_and_a_diagnostic);
+	tcase_add_kvm_test(tc, a_guest_halted_with_interrupts_off_is_stopped_with_status_1);
+	tcase_add_kvm_test(tc, timeout_ends_a_sleeping_guest_with_status_124_and_a_diagnostic);
 	tcase_add_kvm_test(tc, trace_shows_every_exit_and_unknown_ports_are_said_once);
 	tcase_add_kvm_test(tc, the_guests_status_is_the_vmms);
 	tcase_add_kvm_test(tc, a_triple_fault_is_status_1_with_a_diagnostic);

@@ -226,17 +226,38 @@ START_TEST(probe_finds_nothing_and_each_place_is_reported_once)
 }
 END_TEST
 
-/* halt.bin ends with CLI; HLT: with the in-kernel irqchip no exit comes, only the timeout. */
-START_TEST(timeout_ends_a_guest_halted_forever)
+/*
+ * halt.bin ends with CLI; HLT: with the in-kernel irqchip no exit comes, and no
+ * interrupt ever will. The watchdog wakes the vCPU's thread, sees it, and stops.
+ */
+START_TEST(watchdog_stops_a_guest_halted_with_interrupts_off)
 {
 	struct fixture f;
 
 	start_guest(&f, "halt.bin", vcpu_set_long_mode);
-	ck_assert_msg(vcpu_set_timeout(&f.vcpu, 0.5) == 0, "%s", f.vm.error);
-	ck_assert_int_eq(run_to_end(&f), RUN_TIMED_OUT);
-	ck_assert_ptr_nonnull(strstr(f.vm.error, "still running after 0.5 s (--timeout)"));
+	ck_assert_msg(vcpu_watch(&f.vcpu) == 0, "%s", f.vm.error);
+	ck_assert_int_eq(run_to_end(&f), RUN_GUEST_ERROR);
+	ck_assert_str_eq(
+	    f.vm.error, "the guest halted with interrupts off (KVM_EXIT_HLT): nothing can wake it");
+	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_HLT);
 	ck_assert_str_eq(output_of(&f.vm, &f.c), "Halting with interrupts off.\n");
-	ck_assert_int_eq(f.vcpu.timed_out, 1);
+	ck_assert_uint_eq(regs_of(&f).rflags & RFLAGS_IF, 0);
+	finish(&f);
+}
+END_TEST
+
+/* sleep.bin halts with interrupts on: the watchdog must let it be; only the timeout ends it. */
+START_TEST(watchdog_leaves_a_guest_that_sleeps_with_interrupts_on)
+{
+	struct fixture f;
+
+	start_guest(&f, "sleep.bin", vcpu_set_long_mode);
+	ck_assert_msg(vcpu_watch(&f.vcpu) == 0, "%s", f.vm.error);
+	ck_assert_msg(vcpu_set_timeout(&f.vcpu, 2.5) == 0, "%s", f.vm.error);
+	ck_assert_int_eq(run_to_end(&f), RUN_TIMED_OUT);
+	assert_contains(f.vm.error, "still running after 2.5 s (--timeout)");
+	ck_assert_str_eq(output_of(&f.vm, &f.c), "Sleeping with interrupts on.\n");
+	ck_assert_uint_eq(regs_of(&f).rflags & RFLAGS_IF, RFLAGS_IF);
 	finish(&f);
 }
 END_TEST
@@ -280,7 +301,8 @@ int main(void)
 	tcase_add_kvm_test(tc, irq_echo_takes_interrupts_and_echoes_every_byte);
 	tcase_add_kvm_test(tc, irq_echo_with_input_from_memory);
 	tcase_add_kvm_test(tc, probe_finds_nothing_and_each_place_is_reported_once);
-	tcase_add_kvm_test(tc, timeout_ends_a_guest_halted_forever);
+	tcase_add_kvm_test(tc, watchdog_stops_a_guest_halted_with_interrupts_off);
+	tcase_add_kvm_test(tc, watchdog_leaves_a_guest_that_sleeps_with_interrupts_on);
 	tcase_add_kvm_test(tc, stats_count_every_exit_and_time_inside_kvm_run);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

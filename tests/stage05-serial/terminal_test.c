@@ -230,7 +230,7 @@ START_TEST(a_timeout_restores_the_terminal)
 {
 	struct session s;
 
-	START(&s, "--timeout", "2", guest_path("halt.bin"));
+	START(&s, "--timeout", "2", guest_path("sleep.bin"));
 	wait_until_taken(&s);
 	int status = wait_for_end(&s);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 124, "status 0x%x", status);
