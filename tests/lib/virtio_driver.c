@@ -47,10 +47,8 @@ static void record_irq(void *ctx, int level)
 
 struct virtio_host test_host_callbacks(struct test_host *h)
 {
-	return (struct virtio_host){.guest_ptr = ram_ptr,
-				    .set_irq = record_irq,
-				    .report = record_report,
-				    .ctx = h};
+	return (struct virtio_host){
+	    .guest_ptr = ram_ptr, .set_irq = record_irq, .report = record_report, .ctx = h};
 }
 
 int test_host_irq(const struct test_host *h)
@@ -95,8 +93,8 @@ static void write_address(struct virtio_mmio *t, uint64_t low_reg, uint64_t gpa)
 	mmio_write32(t, low_reg + 4, (uint32_t)(gpa >> 32));
 }
 
-int driver_start(struct driver *d, struct virtio_mmio *t, struct test_host *h,
-		 uint64_t features, uint16_t size)
+int driver_start(struct driver *d, struct virtio_mmio *t, struct test_host *h, uint64_t features,
+		 uint16_t size)
 {
 	memset(d, 0, sizeof(*d));
 	d->t = t;
@@ -232,12 +230,12 @@ uint8_t image_pattern(uint64_t offset)
 	return (uint8_t)(offset * 7 + (offset >> 9) * 13 + 1);
 }
 
-int make_image(char *path, uint64_t size)
+int make_image(char *path, const char *dir, uint64_t size)
 {
 	uint8_t block[4096];
 	int fd;
 
-	strcpy(path, "/tmp/virtio-test-XXXXXX");
+	sprintf(path, "%s/virtio-test-XXXXXX", dir);
 	fd = mkstemp(path);
 	if (fd < 0)
 		return -1;

@@ -12,13 +12,13 @@
 #include "virtio_mmio.h"
 
 /* Where the driver puts things in guest RAM (a queue of up to VIRTQ_SIZE_MAX entries). */
-#define DRIVER_DESC_GPA    0x0000 /* descriptor table: 16 * 256 = 4 KiB */
-#define DRIVER_AVAIL_GPA   0x1000 /* available ring: 6 + 2 * 256 bytes */
-#define DRIVER_USED_GPA    0x2000 /* used ring: 6 + 8 * 256 bytes */
-#define DRIVER_HEADER_GPA  0x3000 /* request headers: 16 bytes per descriptor slot */
-#define DRIVER_STATUS_GPA  0x4000 /* status bytes: 1 per descriptor slot */
-#define DRIVER_DATA_GPA    0x10000 /* data buffers from here on */
-#define DRIVER_RAM_MIN     0x20000 /* the least RAM the layout above needs */
+#define DRIVER_DESC_GPA   0x0000  /* descriptor table: 16 * 256 = 4 KiB */
+#define DRIVER_AVAIL_GPA  0x1000  /* available ring: 6 + 2 * 256 bytes */
+#define DRIVER_USED_GPA   0x2000  /* used ring: 6 + 8 * 256 bytes */
+#define DRIVER_HEADER_GPA 0x3000  /* request headers: 16 bytes per descriptor slot */
+#define DRIVER_STATUS_GPA 0x4000  /* status bytes: 1 per descriptor slot */
+#define DRIVER_DATA_GPA   0x10000 /* data buffers from here on */
+#define DRIVER_RAM_MIN    0x20000 /* the least RAM the layout above needs */
 
 #define RECORDED_REPORTS 32
 #define RECORDED_LEVELS  64
@@ -71,8 +71,8 @@ struct driver {
  * read back, queue 0 of `size` entries at the DRIVER_*_GPA addresses,
  * DRIVER_OK. Returns 0, or -1 when a step was refused (the status says which).
  */
-int driver_start(struct driver *d, struct virtio_mmio *t, struct test_host *h,
-		 uint64_t features, uint16_t size);
+int driver_start(struct driver *d, struct virtio_mmio *t, struct test_host *h, uint64_t features,
+		 uint16_t size);
 
 /* Writes a chain into the descriptor table (round the table); returns its head. */
 uint16_t driver_chain(struct driver *d, const struct segment *segments, unsigned count);
@@ -107,8 +107,11 @@ uint16_t blk_prepare(struct driver *d, uint32_t type, uint64_t sector, uint64_t 
 /* The status byte of the request whose head is `head`. */
 uint8_t blk_status(const struct driver *d, uint16_t head);
 
-/* A temporary file of `size` bytes, byte i = pattern(i); its name in path (room for 32). */
-int make_image(char *path, uint64_t size);
+/*
+ * A temporary file of `size` bytes in directory dir, byte i = image_pattern(i);
+ * its name goes to path (room for strlen(dir) + 20 bytes). The caller unlinks it.
+ */
+int make_image(char *path, const char *dir, uint64_t size);
 uint8_t image_pattern(uint64_t offset);
 
 #endif

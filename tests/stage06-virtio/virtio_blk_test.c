@@ -46,7 +46,7 @@ static void attach(const char *arg, uint64_t features)
 
 static void setup(void)
 {
-	ck_assert_int_eq(make_image(image, IMAGE_BYTES), 0);
+	ck_assert_int_eq(make_image(image, "/tmp", IMAGE_BYTES), 0);
 	for (unsigned i = 0; i < IMAGE_BYTES; i++)
 		original[i] = image_pattern(i);
 	test_host_init(&h, RAM_SIZE);
