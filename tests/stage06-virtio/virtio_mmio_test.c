@@ -29,8 +29,8 @@ static struct fake {
 	bool leave_fault;  /* serve leaves a fault in why */
 } fake;
 
-static int fake_serve(void *ctx, unsigned queue, const struct virtq_chain *chain,
-		      uint64_t features, uint32_t *written, struct virtio_why *why)
+static int fake_serve(void *ctx, unsigned queue, const struct virtq_chain *chain, uint64_t features,
+		      uint32_t *written, struct virtio_why *why)
 {
 	struct fake *f = ctx;
 
@@ -245,8 +245,9 @@ START_TEST(registers_take_aligned_32_bit_accesses_only)
 		virtio_mmio_read(&t, VIRTIO_MMIO_STATUS, data, 1 + (unsigned)(i % 2)); /* 1, 2 */
 		ck_assert_mem_eq(data, "\0\0", 1 + (unsigned)(i % 2));
 	}
-	ASSERT_REPORTS(1, "a read of width 1 at offset 0x70 (Status); registers take 32-bit aligned "
-			  "accesses only (4.2.2.2): read as 0");
+	ASSERT_REPORTS(1,
+		       "a read of width 1 at offset 0x70 (Status); registers take 32-bit aligned "
+		       "accesses only (4.2.2.2): read as 0");
 	virtio_mmio_read(&t, VIRTIO_MMIO_MAGIC_VALUE, data, 8);
 	ck_assert_mem_eq(data, "\0\0\0\0\0\0\0\0", 8);
 	virtio_mmio_read(&t, VIRTIO_MMIO_STATUS + 1, data, 4);
@@ -265,9 +266,9 @@ END_TEST
 START_TEST(writes_to_read_only_registers_are_ignored)
 {
 	static const uint64_t read_only[] = {
-	    VIRTIO_MMIO_MAGIC_VALUE,     VIRTIO_MMIO_VERSION,          VIRTIO_MMIO_DEVICE_ID,
-	    VIRTIO_MMIO_VENDOR_ID,       VIRTIO_MMIO_DEVICE_FEATURES,  VIRTIO_MMIO_QUEUE_NUM_MAX,
-	    VIRTIO_MMIO_INTERRUPT_STATUS, VIRTIO_MMIO_SHM_LEN_LOW,     VIRTIO_MMIO_SHM_BASE_HIGH,
+	    VIRTIO_MMIO_MAGIC_VALUE,       VIRTIO_MMIO_VERSION,         VIRTIO_MMIO_DEVICE_ID,
+	    VIRTIO_MMIO_VENDOR_ID,         VIRTIO_MMIO_DEVICE_FEATURES, VIRTIO_MMIO_QUEUE_NUM_MAX,
+	    VIRTIO_MMIO_INTERRUPT_STATUS,  VIRTIO_MMIO_SHM_LEN_LOW,     VIRTIO_MMIO_SHM_BASE_HIGH,
 	    VIRTIO_MMIO_CONFIG_GENERATION,
 	};
 
@@ -339,7 +340,7 @@ START_TEST(status_follows_the_initialization_sequence)
 	ASSERT_REG(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
-	ck_assert_uint_eq(virtio_mmio_features(&t), 0); /* nothing negotiated yet */
+	ck_assert_uint_eq(virtio_mmio_features(&t), 0);   /* nothing negotiated yet */
 	mmio_write32(&t, VIRTIO_MMIO_STATUS, ALL_STATUS & ~(uint32_t)VIRTIO_STATUS_DRIVER_OK);
 	ASSERT_REG(VIRTIO_MMIO_STATUS, ALL_STATUS & ~(uint32_t)VIRTIO_STATUS_DRIVER_OK);
 	ck_assert_uint_eq(virtio_mmio_features(&t), VIRTIO_FEATURE(VIRTIO_F_VERSION_1));
@@ -362,8 +363,8 @@ START_TEST(status_steps_cannot_be_skipped)
 	mmio_write32(&t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_DRIVER);
 	ASSERT_REPORTS(1, "Status = 0x2 sets DRIVER without ACKNOWLEDGE");
 	ASSERT_REG(VIRTIO_MMIO_STATUS, 0);
-	mmio_write32(&t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-						 VIRTIO_STATUS_DRIVER_OK);
+	mmio_write32(&t, VIRTIO_MMIO_STATUS,
+		     VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
 	ASSERT_REG(VIRTIO_MMIO_STATUS, 0);
 	mmio_write32(&t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_FEATURES_OK);
 	ASSERT_REG(VIRTIO_MMIO_STATUS, 0);
@@ -446,15 +447,15 @@ START_TEST(features_ok_refuses_bits_past_64)
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES, 1);
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 2);
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES, 4);
-	mmio_write32(&t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-						 VIRTIO_STATUS_FEATURES_OK);
+	mmio_write32(&t, VIRTIO_MMIO_STATUS,
+		     VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	ASSERT_REPORTS(1, "feature bit 66,");
 	/* Taken back (a 0 in word 2), and accepted. */
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES, 0);
-	mmio_write32(&t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-						 VIRTIO_STATUS_FEATURES_OK);
-	ASSERT_REG(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-					   VIRTIO_STATUS_FEATURES_OK);
+	mmio_write32(&t, VIRTIO_MMIO_STATUS,
+		     VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	ASSERT_REG(VIRTIO_MMIO_STATUS,
+		   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 
 	/* Past bit 127, the spec's "reserved for future extensions". */
 	mmio_write32(&t, VIRTIO_MMIO_STATUS, 0);
@@ -463,8 +464,8 @@ START_TEST(features_ok_refuses_bits_past_64)
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES, 1);
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 9);
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES, 1);
-	mmio_write32(&t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-						 VIRTIO_STATUS_FEATURES_OK);
+	mmio_write32(&t, VIRTIO_MMIO_STATUS,
+		     VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	ASSERT_REG(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 }
 END_TEST
@@ -530,8 +531,8 @@ START_TEST(reset_forgets_every_queue_and_feature)
 
 	/* And the old driver's features too: FEATURES_OK needs them written again. */
 	mmio_write32(&t, VIRTIO_MMIO_STATUS, 0);
-	mmio_write32(&t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-						 VIRTIO_STATUS_FEATURES_OK);
+	mmio_write32(&t, VIRTIO_MMIO_STATUS,
+		     VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	ASSERT_REG(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 }
 END_TEST
@@ -592,7 +593,8 @@ START_TEST(queue_ready_outside_ram_needs_a_reset)
 	mmio_write32(&t, VIRTIO_MMIO_QUEUE_READY, 1);
 	ASSERT_REG(VIRTIO_MMIO_QUEUE_READY, 0);
 	ASSERT_REG(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-	ASSERT_REPORTS(1, "the descriptor table at 0x100000000-0x10000007f is not all in guest RAM");
+	ASSERT_REPORTS(1,
+		       "the descriptor table at 0x100000000-0x10000007f is not all in guest RAM");
 }
 END_TEST
 

@@ -62,7 +62,7 @@ static void ready_queue(uint16_t size)
 		ck_assert_int_eq((call_), -1);                                                     \
 		ck_assert_msg(why.fault == (kind_), "fault %d, expected %d (%s)", why.fault,       \
 			      kind_, why.text);                                                    \
-		ck_assert_msg(strstr(why.text, text_), "\"%s\" does not say \"%s\"", why.text,    \
+		ck_assert_msg(strstr(why.text, text_), "\"%s\" does not say \"%s\"", why.text,     \
 			      text_);                                                              \
 	} while (0)
 
@@ -418,8 +418,8 @@ START_TEST(a_chain_of_4_gib_is_refused)
 	mem = (struct virtq_memory){host.guest_ptr, host.ctx};
 	ready_queue(VIRTQ_SIZE_MAX);
 	for (unsigned i = 0; i < VIRTQ_SIZE_MAX; i++)
-		driver_set_desc(&d, (uint16_t)i, 0, piece, i + 1 < VIRTQ_SIZE_MAX ? VIRTQ_DESC_F_NEXT : 0,
-				(uint16_t)(i + 1));
+		driver_set_desc(&d, (uint16_t)i, 0, piece,
+				i + 1 < VIRTQ_SIZE_MAX ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
 	driver_offer(&d, 0);
 	ASSERT_FAULT(virtq_next(&vq, &mem, &chain, &why), VIRTIO_FAULT_CHAIN_TOO_LONG,
 		     "more than 2^32 - 1 bytes");
