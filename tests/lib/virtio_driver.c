@@ -43,6 +43,9 @@ static void record_irq(void *ctx, int level)
 	if (h->nlevels < RECORDED_LEVELS)
 		h->levels[h->nlevels] = level;
 	h->nlevels++;
+	if (level == h->level)
+		h->repeats++;
+	h->level = level;
 }
 
 struct virtio_host test_host_callbacks(struct test_host *h)
@@ -53,9 +56,7 @@ struct virtio_host test_host_callbacks(struct test_host *h)
 
 int test_host_irq(const struct test_host *h)
 {
-	unsigned last = h->nlevels < RECORDED_LEVELS ? h->nlevels : RECORDED_LEVELS;
-
-	return last ? h->levels[last - 1] : 0;
+	return h->level;
 }
 
 int test_host_find_report(const struct test_host *h, const char *text)

@@ -28,9 +28,11 @@ struct test_host {
 	uint8_t *ram; /* aligned to 4 KiB, as mmap'ed RAM would be */
 	uint64_t ram_size;
 	char reports[RECORDED_REPORTS][VIRTIO_WHY_MAX];
-	unsigned nreports; /* may count past RECORDED_REPORTS: the rest are dropped */
-	int levels[RECORDED_LEVELS];
-	unsigned nlevels;
+	unsigned nreports;           /* may count past RECORDED_REPORTS: the rest are dropped */
+	int levels[RECORDED_LEVELS]; /* the first set_irq calls, in order */
+	unsigned nlevels;            /* may count past RECORDED_LEVELS */
+	int level;                   /* the line now */
+	unsigned repeats;            /* set_irq calls that changed nothing: there should be none */
 };
 
 /* Zeroed RAM of ram_size bytes, nothing recorded. free(h->ram) after. */

@@ -13,10 +13,10 @@
  *   writes the hand-made seeds of that corpus.
  *
  * After each input it checks what must hold whatever the guest did: the
- * interrupt line follows InterruptStatus, the status has no undefined bits,
- * every report is one line, and the image is as it was unless the device
- * completed a write (so no refused request changed it, and a read-only disk
- * never changes).
+ * interrupt line follows InterruptStatus (and set_irq reports changes only),
+ * the status has no undefined bits, every report is one line, and the image
+ * is as it was unless the device completed a write (so no refused request
+ * changed it, and a read-only disk never changes).
  *
  * The input, byte by byte (past its end every byte reads as 0):
  *   flags: bit 0 read-only disk; bit 1 start the driver (3.1.1) first, with
@@ -283,6 +283,8 @@ static void check_invariants(struct fuzz *f, bool read_only)
 	INVARIANT(test_host_irq(&f->h) == (f->t.interrupt_status != 0),
 		  "the line is %d with InterruptStatus 0x%x", test_host_irq(&f->h),
 		  f->t.interrupt_status);
+	INVARIANT(f->h.repeats == 0, "set_irq was called %u time(s) without a change",
+		  f->h.repeats);
 	INVARIANT((f->t.interrupt_status & ~3u) == 0, "InterruptStatus 0x%x",
 		  f->t.interrupt_status);
 	INVARIANT((f->t.status & ~defined) == 0, "Status 0x%x", f->t.status);
