@@ -109,7 +109,10 @@ struct virtio_why {
 	char text[VIRTIO_WHY_MAX];
 };
 
-/* Records a fault in why (printf-style sentence) and returns -1, for `return virtio_fail(...)`. */
+/*
+ * Records a fault in why (printf-style sentence) and returns -1, for
+ * `return virtio_fail(...)`. Defined in virtqueue.c, which every device links.
+ */
 int virtio_fail(struct virtio_why *why, enum virtio_fault fault, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 

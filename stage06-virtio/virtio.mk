@@ -4,6 +4,7 @@
 #   make -f virtio.mk check                 the Check suites, and the fuzzer's corpus replayed
 #   make -f virtio.mk check SANITIZE=1      the same with ASan + UBSan
 #   make -f virtio.mk fuzz FUZZ_SECONDS=60  libFuzzer (clang) on the device; fails on a crash
+#   make -f virtio.mk bench                 the request path against bare pread/pwrite
 CC      := gcc
 CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -g
 LDFLAGS :=
@@ -69,7 +70,16 @@ fuzz: $(FUZZ_BUILD)/virtio_fuzz
 	./$(FUZZ_BUILD)/virtio_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus $(CORPUS)
 
+# The bench: a program of its own, with the driver of the tests; prints figures, asserts nothing.
+$(BUILD)/blk_bench: blk_bench.c $(VIRTIO_OBJS) ../tests/lib/virtio_driver.c \
+		    ../tests/lib/virtio_driver.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I. -I../tests/lib $(LDFLAGS) -o $@ $< ../tests/lib/virtio_driver.c \
+		$(VIRTIO_OBJS)
+bench: $(BUILD)/blk_bench
+	./$(BUILD)/blk_bench $(BENCH_ROUNDS)
+
 clean:
 	rm -rf build/virtio build/virtio-sanitize build/virtio-fuzz
 
-.PHONY: tests check fuzz clean
+.PHONY: tests check fuzz bench clean
