@@ -93,7 +93,6 @@ static void make_id(struct virtio_blk *blk)
 	memcpy(blk->id, name, strlen(name));
 }
 
-/* book:begin blk-open */
 int virtio_blk_open(struct virtio_blk *blk, const char *arg, FILE *log, char *error,
 		    size_t error_size)
 {
@@ -165,7 +164,6 @@ int virtio_blk_open(struct virtio_blk *blk, const char *arg, FILE *log, char *er
 	make_id(blk);
 	return 0;
 }
-/* book:end blk-open */
 
 void virtio_blk_close(struct virtio_blk *blk)
 {
@@ -324,7 +322,6 @@ static int no_readable_data(const struct virtq_chain *chain, const char *what,
 	return 0;
 }
 
-/* book:begin blk-read-write */
 static int blk_read(struct virtio_blk *blk, const struct virtq_chain *chain, uint64_t sector,
 		    uint32_t *written, struct virtio_why *why)
 {
@@ -377,7 +374,6 @@ static int blk_write(struct virtio_blk *blk, const struct virtq_chain *chain, ui
 	blk->stats.bytes_written += bytes;
 	return 0;
 }
-/* book:end blk-read-write */
 
 /* Nothing is ever written to a read-only image, so there is nothing to make stable. */
 static int blk_flush(struct virtio_blk *blk, struct virtio_why *why)

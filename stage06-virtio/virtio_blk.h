@@ -75,7 +75,6 @@ struct virtio_blk_stats {
 	uint64_t syncs; /* fdatasync() calls: FLUSH, or each write when FLUSH was not negotiated */
 };
 
-/* book:begin blk-struct */
 struct virtio_blk {
 	int fd;                                 /* the image, locked; -1 when closed */
 	bool read_only;                         /* opened with ",ro": offers VIRTIO_BLK_F_RO */
@@ -85,7 +84,6 @@ struct virtio_blk {
 	char path[PATH_MAX];
 	struct virtio_blk_stats stats;
 };
-/* book:end blk-struct */
 
 /*
  * Opens the disk: arg is "FILE" (read-write) or "FILE,ro" (read-only). The

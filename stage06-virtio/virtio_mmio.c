@@ -85,7 +85,6 @@ static bool is_legacy_register(uint64_t offset)
 	       offset == VIRTIO_MMIO_LEGACY_QUEUE_ALIGN || offset == VIRTIO_MMIO_LEGACY_QUEUE_PFN;
 }
 
-/* book:begin mmio-report */
 /* A fault goes to the VMM's log the first time it happens, and never again. */
 static void report(struct virtio_mmio *t, const struct virtio_why *why)
 {
@@ -97,7 +96,6 @@ static void report(struct virtio_mmio *t, const struct virtio_why *why)
 	if (t->host.report)
 		t->host.report(t->host.ctx, why->text);
 }
-/* book:end mmio-report */
 
 static void fault(struct virtio_mmio *t, enum virtio_fault kind, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
@@ -147,7 +145,6 @@ static void needs_reset(struct virtio_mmio *t)
 		raise_interrupt(t, VIRTIO_MMIO_INT_CONFIG);
 }
 
-/* book:begin mmio-reset */
 /*
  * Writing 0 to Status (4.2.2): everything the driver set is forgotten, every
  * queue, every feature, every pending interrupt. What the device itself is
@@ -166,7 +163,6 @@ static void reset(struct virtio_mmio *t)
 	t->interrupt_status = 0;
 	update_irq(t);
 }
-/* book:end mmio-reset */
 
 void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_host *host,
 		      const struct virtio_device *device)
@@ -321,7 +317,6 @@ static uint32_t device_features(const struct virtio_mmio *t)
 		   : 0;
 }
 
-/* book:begin queue-ready */
 static void write_queue_ready(struct virtio_mmio *t, uint32_t value)
 {
 	struct virtq *vq = selected_queue(t, "QueueReady");
@@ -344,7 +339,6 @@ static void write_queue_ready(struct virtio_mmio *t, uint32_t value)
 		needs_reset(t);
 	}
 }
-/* book:end queue-ready */
 
 /* QueueNum and the six address halves: the queue's layout, fixed while it is ready. */
 static struct virtq *queue_to_lay_out(struct virtio_mmio *t, const char *reg)
@@ -482,7 +476,6 @@ static void read_config(struct virtio_mmio *t, uint64_t offset, uint8_t *data, u
 	memcpy(data, t->device.config + at, len);
 }
 
-/* book:begin mmio-read */
 static uint32_t read_register(struct virtio_mmio *t, uint64_t offset)
 {
 	const struct virtq *vq =
@@ -520,9 +513,7 @@ static uint32_t read_register(struct virtio_mmio *t, uint64_t offset)
 	}
 	return 0;
 }
-/* book:end mmio-read */
 
-/* book:begin mmio-write */
 static void write_register(struct virtio_mmio *t, uint64_t offset, uint32_t value)
 {
 	switch (offset) {
@@ -579,7 +570,6 @@ static void write_register(struct virtio_mmio *t, uint64_t offset, uint32_t valu
 		break;
 	}
 }
-/* book:end mmio-write */
 
 /*
  * Checks a register access; false (with a diagnostic) when it must be dropped.

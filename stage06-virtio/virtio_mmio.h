@@ -70,7 +70,6 @@
 /* Driver feature words kept: bits 0-127, where the spec allocates them (2.2). */
 #define VIRTIO_MMIO_FEATURE_WORDS 4
 
-/* book:begin mmio-struct */
 struct virtio_mmio {
 	struct virtio_host host; /* copies: the caller's structs need not outlive init */
 	struct virtio_device device;
@@ -87,7 +86,6 @@ struct virtio_mmio {
 	uint32_t shm_sel;          /* SHMSel: stored; there are no regions */
 	uint64_t reported;         /* bit n: fault n was reported (say it once) */
 };
-/* book:end mmio-struct */
 
 /*
  * The device at power-on: status 0, the line low (no set_irq call). host and

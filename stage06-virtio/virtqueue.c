@@ -100,7 +100,6 @@ static int map_area(const struct virtq_memory *mem, const char *name, uint64_t g
 	return 0;
 }
 
-/* book:begin virtq-enable */
 int virtq_enable(struct virtq *vq, const struct virtq_memory *mem, struct virtio_why *why)
 {
 	static const struct {
@@ -131,7 +130,6 @@ int virtq_enable(struct virtq *vq, const struct virtq_memory *mem, struct virtio
 	vq->ready = true;
 	return 0;
 }
-/* book:end virtq-enable */
 
 /* book:begin virtq-walk */
 /*
