@@ -1,17 +1,28 @@
 # The teaching VMM. `make stageNN` builds a stage and makes it the one ./run runs.
 #   make                 build every stage
 #   make stage02         build stage02-real-mode; ./run then runs it
-#   make check           every stage's tests, natively and in an emulated host (below)
-#   make check-stage02   one stage's tests       make check SANITIZE=1  with ASan + UBSan
+#   make check           every stage's tests, natively and in an emulated host (below);
+#                        its last lines say which lanes ran the KVM tests (tools/lanes)
+#   make check-stage02   one stage's tests (in an emulated host too, if /dev/kvm is not usable)
+#   make check SANITIZE=1  the same with ASan + UBSan
 #   make check-emulated-stage02  one stage's tests in an emulated x86 host whose KVM is
 #                        hardware-style (AMD SVM under qemu): for a machine without usable KVM
 #   make diffs           diffs/stageNN-*.diff: each stage against the one before
 #   make book            the book as HTML in build/book/ (make check checks it against the code)
 #   make deps            install what is missing (Debian/Ubuntu)
 #   make clean
+SHELL      := /bin/bash
 STAGE_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard stage[0-9][0-9]-*/Makefile)))
 STAGES     := $(foreach d,$(STAGE_DIRS),$(firstword $(subst -, ,$(d))))
 X86_DIRS   := $(filter-out stage08-%,$(STAGE_DIRS))
+
+# The lanes: each stage's suites run natively (a KVM test without a usable /dev/kvm is
+# skipped there), then the x86 suites in the emulated x86 host; stage08's always run in
+# its emulated arm64 host. Every suite records its KVM tests in $(LANES), and
+# tools/lanes says which lane ran what: under CI=true a KVM test no lane ran fails.
+LANES := $(CURDIR)/build/lanes
+native_lane = set -o pipefail; LANE_RECORD=$(LANES)/native.txt \
+	$(MAKE) --no-print-directory -C $(1) check | tee $(LANES)/$(1).log
 
 all: deps-ok
 	@for d in $(STAGE_DIRS); do $(MAKE) --no-print-directory -C $$d || exit 1; done
@@ -23,7 +34,11 @@ $(1): deps-ok
 	@echo $(2) > .current-stage
 	@echo "$(2) is built and current: ./run runs it (./run --help)"
 check-$(1): deps-ok test-deps-ok
-	@$$(MAKE) --no-print-directory -C $(2) check
+	@rm -rf $(LANES) && mkdir -p $(LANES)
+	@$$(call native_lane,$(2))
+	@$(if $(filter stage08-%,$(2)),:,tools/kvm-usable || \
+		$$(MAKE) --no-print-directory check-emulated-x86 EMULATED_DIRS=$(2))
+	@tools/lanes $(LANES)
 check-emulated-$(1): deps-ok test-deps-ok
 	@$$(MAKE) --no-print-directory $(if $(filter stage08-%,$(2)),-C $(2) check,check-emulated-x86 EMULATED_DIRS=$(2))
 .PHONY: $(1) check-$(1) check-emulated-$(1)
@@ -31,11 +46,13 @@ endef
 $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d))),$(d))))
 
 check: deps-ok test-deps-ok
-	@status=0; for s in $(STAGES); do $(MAKE) --no-print-directory check-$$s || status=1; done; \
+	@rm -rf $(LANES) && mkdir -p $(LANES)
+	@status=0; for d in $(STAGE_DIRS); do ( $(call native_lane,$$d) ) || status=1; done; \
 	$(if $(SANITIZE),echo "emulated hosts: not with SANITIZE (their binaries are static)";, \
 	$(MAKE) --no-print-directory check-emulated-x86 || status=1;) \
 	$(if $(SANITIZE),echo "book: checked by the plain make check (its commands run the plain builds)";, \
 	$(MAKE) --no-print-directory check-book || status=1;) \
+	tools/lanes $(LANES) || status=1; \
 	if [ $$status = 0 ]; then echo "make check: every stage passed"; \
 	else echo "make check: FAILED (see above)"; fi; exit $$status
 
@@ -54,10 +71,13 @@ check-emulated-x86: deps-ok test-deps-ok build/hosts/run-suites
 	@tools/deps check hosts
 	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d STATIC=1 tests || exit 1; done
 	@echo "emulated x86_64 host: $(EMULATED_DIRS)"
-	@tools/emulated-host x86_64 --timeout 900 --file build/hosts/run-suites:/work/run-suites \
+	@mkdir -p $(LANES)
+	@set -o pipefail; tools/emulated-host x86_64 --timeout 900 \
+		--file build/hosts/run-suites:/work/run-suites \
 		$(foreach d,$(EMULATED_DIRS),--file $(d)/build/static:/hosted/$(d)) \
 		-- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
-			for t in $$d/build/static/tests/*; do echo /hosted/$$d/tests/$${t##*/}; done; done)
+			for t in $$d/build/static/tests/*; do echo /hosted/$$d/tests/$${t##*/}; done; done) \
+		| tee $(LANES)/emulated-x86.log
 build/hosts/run-suites: tests/lib/run_suites.c
 	@mkdir -p $(@D)
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -static -o $@ $<

@@ -2,16 +2,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #ifndef GUEST_DIR
 #error "GUEST_DIR must name the directory of the stage's built guests"
 #endif
 
+#ifndef TEST_NAME
+#error "TEST_NAME must name this suite for the lane records (STAGE/suite)"
+#endif
+
 static int skipped;
+/* The KVM tests this run added, and those it left to another lane. */
+static int kvm_ran, kvm_skipped;
 
 /* Why /dev/kvm cannot be used, or NULL when it can. */
 static const char *kvm_unusable_reason(void)
@@ -19,11 +27,19 @@ static const char *kvm_unusable_reason(void)
 	static char reason[160];
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
-	if (fd >= 0) {
-		close(fd);
-		return NULL;
+	if (fd < 0) {
+		snprintf(reason, sizeof(reason), "/dev/kvm: %s", strerror(errno));
+		return reason;
 	}
-	snprintf(reason, sizeof(reason), "/dev/kvm: %s", strerror(errno));
+	/* /dev/null bound over /dev/kvm (to hide KVM) opens too, but is not KVM. */
+	int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	int error = errno;
+
+	close(fd);
+	if (version == KVM_API_VERSION)
+		return NULL;
+	snprintf(reason, sizeof(reason), "/dev/kvm: KVM_GET_API_VERSION: %s",
+		 version < 0 ? strerror(error) : "not API version 12");
 	return reason;
 }
 
@@ -34,28 +50,40 @@ static int running_in_ci(void)
 	return ci && strcmp(ci, "true") == 0;
 }
 
-START_TEST(kvm_is_required_in_ci)
-{
-	ck_abort_msg("CI=true and %s: CI must have a usable /dev/kvm", kvm_unusable_reason());
-}
-END_TEST
-
+/*
+ * Without a usable /dev/kvm a KVM test is skipped here, even under CI=true: the
+ * emulated lane runs the same suite on hardware-style KVM, and the lane accounting
+ * (tools/lanes, at the end of `make check`) fails CI for a test no lane ran.
+ */
 void tcase_add_kvm_test(TCase *tc, const TTest *test)
 {
-	static int ci_failure_added;
 	const char *reason = kvm_unusable_reason();
 
 	if (!reason) {
 		tcase_add_test(tc, test);
+		kvm_ran++;
 		return;
 	}
-	if (running_in_ci()) {
-		if (!ci_failure_added++)
-			tcase_add_test(tc, kvm_is_required_in_ci);
-		return;
-	}
-	printf("SKIP %s: %s\n", test->name, reason);
+	printf("SKIP %s: %s (left to the emulated lane)\n", test->name, reason);
+	kvm_skipped++;
 	skipped++;
+}
+
+/* One line per suite in the file LANE_RECORD names: "STAGE/suite ran skipped". */
+static void record_lane(void)
+{
+	const char *path = getenv("LANE_RECORD");
+	FILE *record;
+
+	if (!path || !*path || kvm_ran + kvm_skipped == 0)
+		return;
+	record = fopen(path, "a");
+	if (!record) {
+		fprintf(stderr, "LANE_RECORD %s: %s\n", path, strerror(errno));
+		return;
+	}
+	fprintf(record, "%s %d %d\n", TEST_NAME, kvm_ran, kvm_skipped);
+	fclose(record);
 }
 
 static const char *missing_need;
@@ -94,6 +122,7 @@ int run_suite(Suite *suite)
 	srunner_free(runner);
 	if (skipped)
 		printf("%d test(s) skipped, each named above with its reason\n", skipped);
+	record_lane();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

@@ -3,6 +3,9 @@
  * through, and adds up the counts Check prints ("Checks: N, Failures: F,
  * Errors: E"). For the emulated hosts, which have no shell: the verdict comes
  * from the suites' own results, never from the emulator's exit status.
+ * Each suite records how many KVM tests it ran (tests/lib/kvm_check.c); the
+ * records are printed at the end as "lane record: LANE STAGE/suite RAN SKIPPED"
+ * lines, for tools/lanes on the other side of the emulator.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +64,31 @@ static int run_one(struct totals *t, char *test)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+#define LANE_RECORD "/tmp/lane-record"
+#ifdef __aarch64__
+#define LANE "emulated-arm64"
+#else
+#define LANE "emulated-x86"
+#endif
+
+static void print_lane_records(void)
+{
+	char line[512];
+	FILE *record = fopen(LANE_RECORD, "r");
+
+	if (!record)
+		return;
+	while (fgets(line, sizeof(line), record))
+		printf("lane record: " LANE " %s", line);
+	fclose(record);
+}
+
 int main(int argc, char **argv)
 {
 	struct totals t = {0};
+
+	unlink(LANE_RECORD);
+	setenv("LANE_RECORD", LANE_RECORD, 1);
 
 	for (int i = 1; i < argc; i++) {
 		t.suites++;
@@ -74,5 +99,6 @@ int main(int argc, char **argv)
 	    "emulated host: %d suites (%d failed), %d checks: %d passed, %d failed, %d skipped\n",
 	    t.suites, t.suites_failed, t.checks, t.checks - t.failures - t.errors,
 	    t.failures + t.errors, t.skipped);
+	print_lane_records();
 	return t.suites == 0 || t.suites_failed || t.failures || t.errors ? 1 : 0;
 }
