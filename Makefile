@@ -16,10 +16,12 @@ X86_DIRS   := $(filter-out stage08-%,$(STAGE_DIRS))
 all: deps-ok
 	@for d in $(STAGE_DIRS); do $(MAKE) --no-print-directory -C $$d || exit 1; done
 
-# stageNN: build it and make it current; check-stageNN: run its tests.
+# stageNN: build it and make it current; check-stageNN: run its tests. Without a usable
+# /dev/kvm, also its static build: ./run runs that in an emulated host (see run).
 define stage_rules
 $(1): deps-ok
 	@$$(MAKE) --no-print-directory -C $(2)
+	@$(if $(filter $(2),$(X86_DIRS)),tools/kvm-usable || $$(MAKE) -s --no-print-directory -C $(2) STATIC=1 all,:)
 	@echo $(2) > .current-stage
 	@echo "$(2) is built and current: ./run runs it (./run --help)"
 check-$(1): deps-ok test-deps-ok
