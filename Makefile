@@ -34,8 +34,7 @@ $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d)
 
 check: deps-ok test-deps-ok
 	@status=0; for s in $(STAGES); do $(MAKE) --no-print-directory check-$$s || status=1; done; \
-	$(if $(SANITIZE),echo "emulated hosts: not with SANITIZE (their binaries are static)";, \
-	$(MAKE) --no-print-directory check-emulated-x86 || status=1;) \
+	$(MAKE) --no-print-directory check-emulated-x86 || status=1; \
 	$(if $(SANITIZE),echo "book: checked by the plain make check (its commands run the plain builds)";, \
 	$(MAKE) --no-print-directory check-book || status=1;) \
 	if [ $$status = 0 ]; then echo "make check: every stage passed"; \
@@ -52,14 +51,26 @@ deps:
 # /dev/kvm is KVM on AMD SVM, as on students' machines: one boot runs every suite.
 # The verdict comes from the suites' own counts (run-suites), not from qemu.
 EMULATED_DIRS ?= $(filter-out stage08-%,$(STAGE_DIRS))
+# SANITIZE=1: the ASan + UBSan builds instead, dynamic, each at the path it has here (its
+# tests name guests and VMM by it), with the loader and the libraries ldd lists.
+ifdef SANITIZE
+EMULATED_BUILD := sanitize
+EMULATED_PATH   = $(CURDIR)/$(1)/build/sanitize
+EMULATED_LIBS   = $$(for f in $(foreach d,$(EMULATED_DIRS),$(d)/build/sanitize/vmm \
+			$(d)/build/sanitize/tests/*); do echo --libs-for $$f; done)
+else
+EMULATED_BUILD := static
+EMULATED_PATH   = /hosted/$(1)
+endif
 check-emulated-x86: deps-ok test-deps-ok build/hosts/run-suites
 	@tools/deps check hosts
-	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d STATIC=1 tests || exit 1; done
-	@echo "emulated x86_64 host: $(EMULATED_DIRS)"
+	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d $(if $(SANITIZE),,STATIC=1) tests || exit 1; done
+	@echo "emulated x86_64 host$(if $(SANITIZE), (ASan + UBSan)): $(EMULATED_DIRS)"
 	@tools/emulated-host x86_64 --timeout 900 --file build/hosts/run-suites:/work/run-suites \
-		$(foreach d,$(EMULATED_DIRS),--file $(d)/build/static:/hosted/$(d)) \
-		-- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
-			for t in $$d/build/static/tests/*; do echo /hosted/$$d/tests/$${t##*/}; done; done)
+		$(foreach d,$(EMULATED_DIRS),--file $(d)/build/$(EMULATED_BUILD):$(call EMULATED_PATH,$(d))) \
+		$(EMULATED_LIBS) -- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
+			for t in $$d/build/$(EMULATED_BUILD)/tests/*; do \
+				echo $(call EMULATED_PATH,$$d)/tests/$${t##*/}; done; done)
 build/hosts/run-suites: tests/lib/run_suites.c
 	@mkdir -p $(@D)
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -static -o $@ $<
