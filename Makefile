@@ -37,6 +37,7 @@ check: deps-ok test-deps-ok
 	$(MAKE) --no-print-directory check-emulated-x86 || status=1; \
 	$(if $(SANITIZE),echo "book: checked by the plain make check (its commands run the plain builds)";, \
 	$(MAKE) --no-print-directory check-book || status=1;) \
+	$(if $(SANITIZE),,$(MAKE) --no-print-directory check-tools || status=1;) \
 	if [ $$status = 0 ]; then echo "make check: every stage passed"; \
 	else echo "make check: FAILED (see above)"; fi; exit $$status
 
@@ -75,6 +76,12 @@ build/hosts/run-suites: tests/lib/run_suites.c
 	@mkdir -p $(@D)
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -static -o $@ $<
 
+# ./run's way to an emulated host (tools/emulated-run, emulated-host --stdio): record and
+# replay, ./run's choice, and three boots (a pipe, an exit status, a terminal).
+check-tools:
+	@echo "== tools: ./run without KVM (tests/tools/emulated_run_test.py)"
+	@/usr/bin/python3 tests/tools/emulated_run_test.py
+
 # make bench: what stage05's run loop costs per exit, against a bare KVM_RUN loop (figures only).
 bench: deps-ok
 	@$(MAKE) --no-print-directory -C bench run
@@ -94,4 +101,4 @@ clean:
 	@for d in $(STAGE_DIRS); do $(MAKE) --no-print-directory -C $$d clean; done
 	rm -rf build diffs .current-stage
 
-.PHONY: all check check-book check-emulated-x86 book deps deps-ok test-deps-ok diffs clean
+.PHONY: all check check-book check-tools check-emulated-x86 book deps deps-ok test-deps-ok diffs clean
