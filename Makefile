@@ -27,10 +27,12 @@ native_lane = set -o pipefail; LANE_RECORD=$(LANES)/native.txt \
 all: deps-ok
 	@for d in $(STAGE_DIRS); do $(MAKE) --no-print-directory -C $$d || exit 1; done
 
-# stageNN: build it and make it current; check-stageNN: run its tests.
+# stageNN: build it and make it current; check-stageNN: run its tests. Without a usable
+# /dev/kvm, also its static build: ./run runs that in an emulated host (see run).
 define stage_rules
 $(1): deps-ok
 	@$$(MAKE) --no-print-directory -C $(2)
+	@$(if $(filter $(2),$(X86_DIRS)),tools/kvm-usable || $$(MAKE) -s --no-print-directory -C $(2) STATIC=1 all,:)
 	@echo $(2) > .current-stage
 	@echo "$(2) is built and current: ./run runs it (./run --help)"
 check-$(1): deps-ok test-deps-ok
@@ -48,10 +50,10 @@ $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d)
 check: deps-ok test-deps-ok
 	@rm -rf $(LANES) && mkdir -p $(LANES)
 	@status=0; for d in $(STAGE_DIRS); do ( $(call native_lane,$$d) ) || status=1; done; \
-	$(if $(SANITIZE),echo "emulated hosts: not with SANITIZE (their binaries are static)";, \
-	$(MAKE) --no-print-directory check-emulated-x86 || status=1;) \
+	$(MAKE) --no-print-directory check-emulated-x86 || status=1; \
 	$(if $(SANITIZE),echo "book: checked by the plain make check (its commands run the plain builds)";, \
 	$(MAKE) --no-print-directory check-book || status=1;) \
+	$(if $(SANITIZE),,$(MAKE) --no-print-directory check-tools || status=1;) \
 	tools/lanes $(LANES) || status=1; \
 	if [ $$status = 0 ]; then echo "make check: every stage passed"; \
 	else echo "make check: FAILED (see above)"; fi; exit $$status
@@ -67,20 +69,37 @@ deps:
 # /dev/kvm is KVM on AMD SVM, as on students' machines: one boot runs every suite.
 # The verdict comes from the suites' own counts (run-suites), not from qemu.
 EMULATED_DIRS ?= $(filter-out stage08-%,$(STAGE_DIRS))
+# SANITIZE=1: the ASan + UBSan builds instead, dynamic, each at the path it has here (its
+# tests name guests and VMM by it), with the loader and the libraries ldd lists.
+ifdef SANITIZE
+EMULATED_BUILD := sanitize
+EMULATED_PATH   = $(CURDIR)/$(1)/build/sanitize
+EMULATED_LIBS   = $$(for f in $(foreach d,$(EMULATED_DIRS),$(d)/build/sanitize/vmm \
+			$(d)/build/sanitize/tests/*); do echo --libs-for $$f; done)
+else
+EMULATED_BUILD := static
+EMULATED_PATH   = /hosted/$(1)
+endif
 check-emulated-x86: deps-ok test-deps-ok build/hosts/run-suites
 	@tools/deps check hosts
-	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d STATIC=1 tests || exit 1; done
-	@echo "emulated x86_64 host: $(EMULATED_DIRS)"
+	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d $(if $(SANITIZE),,STATIC=1) tests || exit 1; done
+	@echo "emulated x86_64 host$(if $(SANITIZE), (ASan + UBSan)): $(EMULATED_DIRS)"
 	@mkdir -p $(LANES)
-	@set -o pipefail; tools/emulated-host x86_64 --timeout 900 \
-		--file build/hosts/run-suites:/work/run-suites \
-		$(foreach d,$(EMULATED_DIRS),--file $(d)/build/static:/hosted/$(d)) \
-		-- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
-			for t in $$d/build/static/tests/*; do echo /hosted/$$d/tests/$${t##*/}; done; done) \
+	@set -o pipefail; tools/emulated-host x86_64 --timeout 900 --file build/hosts/run-suites:/work/run-suites \
+		$(foreach d,$(EMULATED_DIRS),--file $(d)/build/$(EMULATED_BUILD):$(call EMULATED_PATH,$(d))) \
+		$(EMULATED_LIBS) -- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
+			for t in $$d/build/$(EMULATED_BUILD)/tests/*; do \
+				echo $(call EMULATED_PATH,$$d)/tests/$${t##*/}; done; done) \
 		| tee $(LANES)/emulated-x86.log
 build/hosts/run-suites: tests/lib/run_suites.c
 	@mkdir -p $(@D)
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -static -o $@ $<
+
+# ./run's way to an emulated host (tools/emulated-run, emulated-host --stdio): record and
+# replay, ./run's choice, and three boots (a pipe, an exit status, a terminal).
+check-tools:
+	@echo "== tools: ./run without KVM (tests/tools/emulated_run_test.py)"
+	@/usr/bin/python3 tests/tools/emulated_run_test.py
 
 # make bench: what stage05's run loop costs per exit, against a bare KVM_RUN loop (figures only).
 bench: deps-ok
@@ -101,4 +120,4 @@ clean:
 	@for d in $(STAGE_DIRS); do $(MAKE) --no-print-directory -C $$d clean; done
 	rm -rf build diffs .current-stage
 
-.PHONY: all check check-book check-emulated-x86 book deps deps-ok test-deps-ok diffs clean
+.PHONY: all check check-book check-tools check-emulated-x86 book deps deps-ok test-deps-ok diffs clean

@@ -5,10 +5,11 @@
  * /init is this program, built static. It turns that bare kernel into just
  * enough of a Linux system to run one command next to a working /dev/kvm:
  *
- *   1. mount devtmpfs, proc, sysfs and a tmpfs on /tmp
+ *   1. mount devtmpfs, proc, sysfs, devpts and a tmpfs on /tmp
  *   2. load KVM's modules, in the order listed in /host/modules.list
  *   3. check that /dev/kvm exists
- *   4. run the command stored in /host/argv, in /work, and wait for it
+ *   4. run the command stored in /host/argv, in /work (or /host/cwd), with
+ *      the stdin, stdout and stderr that /host/stdio asks for, and wait for it
  *   5. print a marker line with its exit status, and power off
  *
  * Everything goes to the serial console, which the tool reads. The tool does
@@ -24,14 +25,30 @@
  *                       when KVM is built into the kernel
  *   /host/argv          the command and its arguments, each ended by a NUL
  *   /host/env           NAME=VALUE lines added to the command's environment
+ *   /host/cwd           the directory to run the command in (default /work)
+ *   /host/stdin         what the command reads on stdin, when /host/stdio says so
+ *   /host/stdio         "STDIN STDOUT STDERR [ROWS COLS]": where the command's fds
+ *                       0, 1 and 2 go; absent, stdin is /dev/null and stdout and
+ *                       stderr are the console. Each is one of:
+ *     null      /dev/null
+ *     console   the console, which the tool reads line by line with the markers
+ *     stdin     the file /host/stdin (fd 0 only)
+ *     terminal  the second serial port (x86: ttyS1), a terminal as any other:
+ *               the command's controlling terminal, ROWS x COLS, in the usual
+ *               line mode; the tool joins it to the user's terminal
+ *     out, err  the third and fourth serial ports (ttyS2, ttyS3), raw: what the
+ *               command writes there comes out unchanged on the tool's stdout,
+ *               stderr. Unlike the console, they carry any byte.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -43,6 +60,20 @@
 
 #define MARKER "@@emulated-host: "
 #define MAX_ARGS 256
+
+/* The serial ports that /host/stdio names (the console is the first). */
+#define TERMINAL_PORT "/dev/ttyS1"
+#define OUT_PORT "/dev/ttyS2"
+#define ERR_PORT "/dev/ttyS3"
+
+/* Where the command's fd 0, 1 and 2 go, and the terminal's size: /host/stdio. */
+struct stdio_plan {
+	char where[3][16];
+	unsigned short rows, cols;
+};
+
+/* The serial ports this process opened for the command: drained before power-off. */
+static int ports[3] = {-1, -1, -1};
 
 /* Waits until the console has sent everything, then powers the machine off. */
 static void power_off(void)
@@ -112,8 +143,11 @@ static void mount_filesystems(void)
 	open_console_if_needed();
 	mount_one("proc", "/proc", "proc");
 	mount_one("sysfs", "/sys", "sysfs");
-	/* Check forks each test and keeps results in temporary files. */
-	mount_one("tmpfs", "/tmp", "tmpfs");
+	/* Check forks each test and keeps results in temporary files. The
+	 * initramfs is writable too: when the tool put files under /tmp (a
+	 * guest named by its path there), they stay visible. */
+	if (access("/tmp", F_OK) != 0)
+		mount_one("tmpfs", "/tmp", "tmpfs");
 	/* Pseudo-terminals, for the tests of a VMM's terminal handling (openpty). */
 	mount_one("devpts", "/dev/pts", "devpts");
 }
@@ -214,34 +248,145 @@ static void set_environment(void)
 	fclose(env);
 }
 
-/* In the child: the command's stdin is /dev/null, so it can never sit
- * waiting for input from a console nobody types on. */
-static void exec_command(char **argv)
+/* Reads /host/stdio (see the top); without it, stdin is /dev/null, the rest the console. */
+static void read_stdio_plan(struct stdio_plan *plan)
 {
-	int null = open("/dev/null", O_RDONLY);
+	char line[128];
+	ssize_t len = read_file("/host/stdio", line, sizeof(line) - 1);
+	unsigned rows = 0, cols = 0;
 
-	if (null >= 0)
-		dup2(null, STDIN_FILENO);
-	if (chdir("/work") < 0)
-		fprintf(stderr, "host-init: chdir /work: %s\n", strerror(errno));
+	*plan = (struct stdio_plan){.where = {"null", "console", "console"}};
+	if (len < 0)
+		return;
+	line[len] = '\0';
+	if (sscanf(line, "%15s %15s %15s %u %u", plan->where[0], plan->where[1], plan->where[2],
+		   &rows, &cols) < 3)
+		fail("/host/stdio: not STDIN STDOUT STDERR: '%s'", line);
+	plan->rows = (unsigned short)rows;
+	plan->cols = (unsigned short)cols;
+}
+
+/*
+ * Opens a serial port for the command, set up as a terminal in line mode (as
+ * any terminal starts) or raw (every byte through unchanged, both ways).
+ */
+static int open_port(const char *path, bool terminal, const struct stdio_plan *plan)
+{
+	struct termios t;
+	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0 || tcgetattr(fd, &t) < 0)
+		fail("%s: %s", path, strerror(errno));
+	if (terminal)
+		t.c_cc[VSUSP] = _POSIX_VDISABLE; /* no shell here to resume a stopped job */
+	else
+		cfmakeraw(&t);
+	t.c_cflag |= CLOCAL; /* no modem lines to wait for */
+	cfsetspeed(&t, B115200);
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		fail("%s: tcsetattr: %s", path, strerror(errno));
+	if (terminal && plan->rows && plan->cols) {
+		struct winsize size = {.ws_row = plan->rows, .ws_col = plan->cols};
+		ioctl(fd, TIOCSWINSZ, &size);
+	}
+	return fd;
+}
+
+/*
+ * The fd that stands for one word of /host/stdio, opened in this process, so
+ * that it can wait for the port's output to be sent before powering off.
+ * -1 for "console" (the command inherits it); fails on a word it does not know.
+ */
+static int stdio_fd(const struct stdio_plan *plan, int fd)
+{
+	static const char *const port_words[] = {"terminal", "out", "err"};
+	static const char *const port_paths[] = {TERMINAL_PORT, OUT_PORT, ERR_PORT};
+	const char *word = plan->where[fd];
+
+	if (strcmp(word, "console") == 0)
+		return -1;
+	if (strcmp(word, "null") == 0)
+		return open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (strcmp(word, "stdin") == 0 && fd == STDIN_FILENO) {
+		int file = open("/host/stdin", O_RDONLY | O_CLOEXEC);
+		if (file < 0)
+			fail("/host/stdin: %s", strerror(errno));
+		return file;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(word, port_words[i]) != 0)
+			continue;
+		if (ports[i] < 0)
+			ports[i] = open_port(port_paths[i], i == 0, plan);
+		return ports[i];
+	}
+	fail("/host/stdio: '%s' for fd %d: not null, console, stdin, terminal, out or err", word,
+	     fd);
+	return -1;
+}
+
+/* In the child: gives the command the fds chosen, and its terminal if it has one. */
+static void set_stdio(const struct stdio_plan *plan, const int fds[3])
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fds[fd] < 0)
+			continue;
+		/* A terminal is the command's own, as on a login: a new session
+		 * whose controlling terminal it is, in the foreground. */
+		if (strcmp(plan->where[fd], "terminal") == 0 && getsid(0) != getpid()) {
+			setsid();
+			if (ioctl(fds[fd], TIOCSCTTY, 0) < 0)
+				fprintf(stderr, "host-init: TIOCSCTTY: %s\n", strerror(errno));
+		}
+		dup2(fds[fd], fd);
+	}
+}
+
+/* Waits until the serial ports have sent what the command wrote to them. */
+static void drain_ports(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (ports[i] >= 0)
+			tcdrain(ports[i]);
+}
+
+static void exec_command(char **argv, const struct stdio_plan *plan, const int fds[3])
+{
+	char cwd[4096];
+	ssize_t len = read_file("/host/cwd", cwd, sizeof(cwd) - 1);
+
+	cwd[len > 0 ? len : 0] = '\0';
+	set_stdio(plan, fds);
+	if (chdir(cwd[0] ? cwd : "/work") < 0)
+		fprintf(stderr, "host-init: chdir %s: %s\n", cwd[0] ? cwd : "/work",
+			strerror(errno));
 	set_environment();
 	execvp(argv[0], argv);
 	fprintf(stderr, "host-init: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
-/* Runs the command; returns its exit status the way a shell reports it. */
+/*
+ * Runs the command; returns its exit status the way a shell reports it. Its
+ * stdin is /dev/null unless /host/stdio says otherwise, so that it can never
+ * sit waiting for input from a console nobody types on.
+ */
 static int run_command(char **argv)
 {
+	struct stdio_plan plan;
+	int fds[3];
 	pid_t child, pid;
 	int status;
 
+	read_stdio_plan(&plan);
+	for (int fd = 0; fd < 3; fd++)
+		fds[fd] = stdio_fd(&plan, fd);
 	fflush(stdout);
 	child = fork();
 	if (child < 0)
 		fail("fork: %s", strerror(errno));
 	if (child == 0)
-		exec_command(argv);
+		exec_command(argv, &plan, fds);
 	/* As process 1 we also inherit every orphan the command leaves
 	 * behind: reap them too, until our own child has ended. */
 	do {
@@ -249,6 +394,7 @@ static int run_command(char **argv)
 	} while (pid != child && !(pid < 0 && errno != EINTR));
 	if (pid < 0)
 		fail("wait: %s", strerror(errno));
+	drain_ports();
 	if (WIFSIGNALED(status)) {
 		printf("host-init: %s killed by signal %d (%s)\n", argv[0], WTERMSIG(status),
 		       strsignal(WTERMSIG(status)));

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 # Regions in tracked files under these paths must be used by some chapter.
@@ -303,36 +304,83 @@ class Book:
         out += code_block(block, "console", None)
         return end + 1
 
-    def run_all(self, kvm=True, ci=False):
+    def run_all(self, ci=False):
         """Runs every <!-- run --> block's commands and compares the transcripts.
 
-        As in tests/lib: without a usable /dev/kvm the blocks are skipped, said by
-        name, except under CI=true, where that is a failure."""
-        if self.runs and not kvm:
-            for chapter, number, _ in self.runs:
-                if ci:
-                    self.error(chapter, number, "run: /dev/kvm is not usable (CI=true: no skip)")
-                else:
-                    print(f"{chapter}:{number}: run block skipped: /dev/kvm is not usable",
-                          file=sys.stderr)
+        ./run goes where KVM is: this machine's /dev/kvm, or an emulated host (without
+        one, for stage08 off arm64, and with EMULATED=1; see tools/emulated-run). So
+        that the emulated runs cost one boot per host for the whole book, not one per
+        command, the blocks run twice: first recording each emulated run
+        (EMULATED_RUN_RECORD), then, after one batched boot per host (tools/emulated-run
+        --batch), replaying their outputs (EMULATED_RUN_REPLAY) in the second pass,
+        whose transcripts count. A book with no emulated run is done after the first.
+        Only where the emulated hosts cannot run (qemu missing) are the blocks that
+        need them skipped, said by name; under CI=true that is a failure."""
+        if not self.runs:
             return
         # The blocks type `make stageNN` as a reader would, which changes the stage that
-        # ./run runs; put the reader's choice back afterwards.
+        # ./run runs: each pass starts from the reader's choice, put back at the end.
         current = os.path.join(self.top, ".current-stage")
         saved = open(current).read() if os.path.exists(current) else None
+        records = tempfile.mkdtemp(prefix="bookpp-runs-")
         try:
-            for chapter, number, block in self.runs:
-                self.compare_run(chapter, number, block)
+            first = self.run_pass({"EMULATED_RUN_RECORD": records}, records)
+            emulated = [k for k, (_, ran) in enumerate(first) if ran]
+            if not emulated:
+                return self.compare_runs(first)
+            why_not = self.emulated_hosts_missing()
+            if why_not:
+                return self.skip_emulated(first, emulated, why_not, ci)
+            batch = subprocess.run([os.path.join(self.top, "tools", "emulated-run"), "--batch",
+                                    records], cwd=self.top, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+            if batch.returncode:
+                for chapter, number, _ in (self.runs[k] for k in emulated):
+                    self.error(chapter, number, "run: the batched emulated runs failed:\n"
+                               + batch.stdout.rstrip())
+                return
+            print(batch.stdout.rstrip(), file=sys.stderr)
+            put_back(current, saved)
+            self.compare_runs(self.run_pass({"EMULATED_RUN_REPLAY": records}, records))
         finally:
-            if saved is None:
-                if os.path.exists(current):
-                    os.remove(current)
-            else:
-                with open(current, "w") as f:
-                    f.write(saved)
+            put_back(current, saved)
+            shutil.rmtree(records, ignore_errors=True)
 
-    def compare_run(self, chapter, number, block):
-        actual = run_transcript(self.top, commands_of(block))
+    def run_pass(self, env, records):
+        """Each block's transcript, and whether it recorded (or replayed) an emulated run."""
+        results = []
+        for _, _, block in self.runs:
+            before = recorded_runs(records)
+            transcript = run_transcript(self.top, commands_of(block), env)
+            results.append((transcript, recorded_runs(records) != before))
+        return results
+
+    def compare_runs(self, results):
+        for (chapter, number, block), (actual, _) in zip(self.runs, results):
+            self.compare_run(chapter, number, block, actual)
+
+    def emulated_hosts_missing(self):
+        """Why the emulated hosts cannot run here (tools/deps check hosts), or None."""
+        deps = os.path.join(self.top, "tools", "deps")
+        check = subprocess.run([deps, "check", "hosts"], cwd=self.top, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        if check.returncode == 0:
+            return None
+        return check.stdout.strip() or "tools/deps check hosts failed"
+
+    def skip_emulated(self, results, emulated, why_not, ci):
+        """Compares the blocks that ran here; skips, or under CI fails, the others."""
+        for k, (chapter, number, block) in enumerate(self.runs):
+            if k not in emulated:
+                self.compare_run(chapter, number, block, results[k][0])
+            elif ci:
+                self.error(chapter, number, f"run: needs an emulated host, and {why_not} "
+                           "(CI=true: no skip)")
+            else:
+                print(f"{chapter}:{number}: run block skipped: it needs an emulated host, and "
+                      f"{why_not}", file=sys.stderr)
+
+    def compare_run(self, chapter, number, block, actual):
         expected = normal_transcript(block)
         masked = mask(expected, actual)
         if masked != expected:
@@ -472,11 +520,32 @@ def commands_of(block):
     return commands
 
 
-def run_transcript(top, commands):
-    """Runs the commands in one bash from the repo top, as a reader would type them."""
+def put_back(path, saved):
+    """Makes the file hold saved again, or removes it when saved is None."""
+    if saved is None:
+        if os.path.exists(path):
+            os.remove(path)
+    else:
+        with open(path, "w") as f:
+            f.write(saved)
+
+
+def recorded_runs(records):
+    """How many runs tools/emulated-run recorded or replayed so far (in DIR/N, DIR/replayed)."""
+    names = os.listdir(records) if os.path.isdir(records) else []
+    replayed = os.path.join(records, "replayed")
+    return (sum(n.isdigit() for n in names),
+            open(replayed).read() if os.path.exists(replayed) else "")
+
+
+def run_transcript(top, commands, extra_env=None):
+    """Runs the commands in one bash from the repo top, as a reader would type them.
+
+    EMULATED_NOTICE=0: ./run does not say that it runs in an emulated host for want of
+    KVM: the book shows what a machine with KVM prints."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
-    env.update(LC_ALL="C", TERM="dumb")
+    env.update(LC_ALL="C", TERM="dumb", EMULATED_NOTICE="0", **(extra_env or {}))
     script = "exec 2>&1\n" + "".join(f"printf '\\036{n}\\036\\n'\n{c}\n"
                                       for n, c in enumerate(commands))
     try:
@@ -521,14 +590,6 @@ def mask(expected, actual):
             if re.fullmatch(pattern, got):
                 out[k] = want
     return out
-
-
-def kvm_usable():
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-        return True
-    except OSError:
-        return False
 
 
 # ---- HTML ------------------------------------------------------------------------
@@ -598,7 +659,7 @@ def main():
     book = Book(options.top)
     pages = book.process()
     if options.command == "check" and not book.errors:
-        book.run_all(kvm=kvm_usable(), ci=os.environ.get("CI") == "true")
+        book.run_all(ci=os.environ.get("CI") == "true")
     if book.errors:
         print("\n".join(book.errors), file=sys.stderr)
         sys.exit(f"bookpp: {len(book.errors)} problem(s) in the book")

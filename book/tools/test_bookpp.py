@@ -91,6 +91,67 @@ took {...} ms
 }
 
 
+# A stand-in for tools/emulated-run that boots nothing: it records a run (its arguments),
+# gives each recorded run its results in --batch (the host "prints" what it was asked and
+# ends with status 3), and replays them. batches counts the boots; batch-fails fails one.
+FAKE_EMULATED_RUN = """\
+#!/bin/sh
+top=$(dirname "$0")/..
+if [ "$1" = --batch ]; then
+	echo boot >>"$top/batches"
+	if [ -f "$top/batch-fails" ]; then echo "the emulated host failed"; exit 125; fi
+	for run in "$2"/[0-9]*; do
+		echo "emulated: $(cat "$run/args")" >"$run/out"
+		echo 3 >"$run/status"
+	done
+	exit 0
+fi
+if [ -n "$EMULATED_RUN_RECORD" ]; then
+	n=$(ls "$EMULATED_RUN_RECORD" | grep -c '^[0-9]')
+	mkdir "$EMULATED_RUN_RECORD/$n"
+	echo "$*" >"$EMULATED_RUN_RECORD/$n/args"
+	exit 0
+fi
+if [ -n "$EMULATED_RUN_REPLAY" ]; then
+	n=$(cat "$EMULATED_RUN_REPLAY/replayed" 2>/dev/null || echo 0)
+	echo $((n + 1)) >"$EMULATED_RUN_REPLAY/replayed"
+	cat "$EMULATED_RUN_REPLAY/$n/out"
+	exit "$(cat "$EMULATED_RUN_REPLAY/$n/status")"
+fi
+echo "not batched: $*"
+exit 1
+"""
+
+# tools/deps check hosts: fails when the test says qemu is missing.
+FAKE_DEPS = """\
+#!/bin/sh
+if [ -f "$(dirname "$0")/../no-qemu" ]; then echo "missing: qemu-system-x86"; exit 1; fi
+"""
+
+EMULATED_CHAPTER = """\
+# Emulated
+
+<!-- run -->
+```console
+$ echo stage09-other >.current-stage; tools/emulated-run one; echo "status $?"
+emulated: one
+status 3
+```
+
+<!-- run -->
+```console
+$ echo here
+here
+```
+
+<!-- run -->
+```console
+$ tools/emulated-run two 2>&1 | cat
+emulated: two
+```
+"""
+
+
 class BookppTest(unittest.TestCase):
     def setUp(self):
         self.top = tempfile.mkdtemp(prefix="bookpp-test-")
@@ -117,7 +178,7 @@ class BookppTest(unittest.TestCase):
         """(pages, errors) of a check, run blocks included."""
         book = bookpp.Book(self.top)
         pages = book.process()
-        book.run_all(kvm=True)
+        book.run_all()
         return pages, "\n".join(book.errors)
 
     def assertProblem(self, *expected):
@@ -218,6 +279,69 @@ class BookppTest(unittest.TestCase):
     def test_mask_is_needed_for_changing_output(self):
         self.edit("book/01-demo.md", "took {...} ms", "took 12 ms")
         self.assertProblem("-took 12 ms\n+took ")
+
+    def add_emulated_runs(self):
+        """Tools that record, batch and replay, and a chapter whose blocks use them."""
+        self.write("tools/emulated-run", FAKE_EMULATED_RUN)
+        self.write("tools/deps", FAKE_DEPS)
+        for tool in ("tools/emulated-run", "tools/deps"):
+            os.chmod(os.path.join(self.top, tool), 0o755)
+        self.write("book/03-emulated.md", EMULATED_CHAPTER)
+        self.write(".current-stage", "stage01-demo\n")
+
+    def boots(self):
+        path = os.path.join(self.top, "batches")
+        return len(open(path).read().split()) if os.path.exists(path) else 0
+
+    def test_emulated_runs_are_batched_in_one_boot_and_replayed(self):
+        self.add_emulated_runs()
+        self.assertEqual(self.run_book()[1], "")
+        self.assertEqual(self.boots(), 1)
+        with open(os.path.join(self.top, ".current-stage")) as f:
+            self.assertEqual(f.read(), "stage01-demo\n")  # the reader's stage, kept
+
+    def test_a_book_without_emulated_runs_boots_nothing(self):
+        self.add_emulated_runs()
+        os.remove(os.path.join(self.top, "book/03-emulated.md"))
+        self.assertEqual(self.run_book()[1], "")
+        self.assertEqual(self.boots(), 0)
+
+    def test_a_replayed_output_is_compared_like_any_other(self):
+        self.add_emulated_runs()
+        self.edit("book/03-emulated.md", "emulated: two", "emulated: 2")
+        _, errors = self.run_book()
+        self.assertIn("book/03-emulated.md:18: the commands' output differs", errors)
+        self.assertIn("-emulated: 2\n+emulated: two", errors)
+
+    def test_a_failed_batch_fails_the_blocks_that_needed_it(self):
+        self.add_emulated_runs()
+        self.write("batch-fails", "")
+        _, errors = self.run_book()
+        self.assertIn("book/03-emulated.md:5: run: the batched emulated runs failed:\n"
+                      "the emulated host failed", errors)
+        self.assertIn("book/03-emulated.md:18: run: the batched emulated runs failed", errors)
+        self.assertNotIn("03-emulated.md:12", errors)
+
+    def test_without_emulated_hosts_their_blocks_are_skipped_and_the_rest_checked(self):
+        self.add_emulated_runs()
+        self.write("no-qemu", "")
+        self.edit("book/03-emulated.md", "here\n```", "there\n```")
+        book = bookpp.Book(self.top)
+        book.process()
+        book.run_all()
+        errors = "\n".join(book.errors)
+        self.assertIn("book/03-emulated.md:12: the commands' output differs", errors)
+        self.assertNotIn("03-emulated.md:5", errors)  # skipped, said on stderr
+        self.assertEqual(self.boots(), 0)
+
+    def test_without_emulated_hosts_a_skip_fails_under_ci(self):
+        self.add_emulated_runs()
+        self.write("no-qemu", "")
+        book = bookpp.Book(self.top)
+        book.process()
+        book.run_all(ci=True)
+        self.assertIn("book/03-emulated.md:5: run: needs an emulated host, and missing: "
+                      "qemu-system-x86 (CI=true: no skip)", "\n".join(book.errors))
 
     def test_diff_of_a_file_not_in_the_diff(self):
         self.edit("book/01-demo.md", "stage02-demo/main.c", "stage02-demo/run.c")
