@@ -80,14 +80,23 @@ else
 EMULATED_BUILD := static
 EMULATED_PATH   = /hosted/$(1)
 endif
-check-emulated-x86: deps-ok test-deps-ok build/hosts/run-suites
+# GDB for tests/shared/gdb_test inside the host: Debian's gdb-minimal (no Python, whose
+# standard library the host has not), unpacked from its package, not installed (it would
+# replace gdb here); and a shell, which GDB's `target remote | COMMAND` runs COMMAND with.
+HOST_GDB     := build/hosts/gdb/usr/bin/gdb
+EMULATED_GDB := --file $(HOST_GDB):/usr/bin/gdb --libs-for $(HOST_GDB) \
+		--file /bin/dash:/bin/sh --libs-for /bin/dash
+$(HOST_GDB):
+	@mkdir -p build/hosts/gdb
+	cd build/hosts/gdb && apt-get download -q gdb-minimal && dpkg-deb -x gdb-minimal_*.deb .
+check-emulated-x86: deps-ok test-deps-ok build/hosts/run-suites $(HOST_GDB)
 	@tools/deps check hosts
 	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d $(if $(SANITIZE),,STATIC=1) tests || exit 1; done
 	@echo "emulated x86_64 host$(if $(SANITIZE), (ASan + UBSan)): $(EMULATED_DIRS)"
 	@mkdir -p $(LANES)
 	@set -o pipefail; tools/emulated-host x86_64 --timeout 900 --file build/hosts/run-suites:/work/run-suites \
 		$(foreach d,$(EMULATED_DIRS),--file $(d)/build/$(EMULATED_BUILD):$(call EMULATED_PATH,$(d))) \
-		$(EMULATED_LIBS) -- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
+		$(EMULATED_LIBS) $(EMULATED_GDB) -- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
 			for t in $$d/build/$(EMULATED_BUILD)/tests/*; do \
 				echo $(call EMULATED_PATH,$$d)/tests/$${t##*/}; done; done) \
 		| tee $(LANES)/emulated-x86.log

@@ -89,16 +89,28 @@ static const char *gpr_name(const struct gpr *g, enum cpu_mode mode, uint64_t va
 	return g->name[0];
 }
 
-/* " rax=0x1 cs=0x8 cr0=0x11": what changed from before to after. */
-static void print_changes(FILE *out, enum cpu_mode mode, const struct kvm_regs *r0,
-			  const struct kvm_sregs *s0, const struct kvm_regs *r1,
-			  const struct kvm_sregs *s1)
+/* Appends to text (of size bytes, n used so far); returns the new n. */
+static size_t append(char *text, size_t size, size_t n, const char *fmt, unsigned long long value,
+		     const char *name)
 {
+	if (n < size)
+		n += (size_t)snprintf(text + n, size - n, fmt, name, value);
+	return n < size ? n : size - 1;
+}
+
+/* " rax=0x1 cs=0x8 cr0=0x11": what changed from before to after. */
+static void changes_of(char *out, size_t size, enum cpu_mode mode, const struct kvm_regs *r0,
+		       const struct kvm_sregs *s0, const struct kvm_regs *r1,
+		       const struct kvm_sregs *s1)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
 	for (size_t i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++) {
 		uint64_t before = gpr_value(r0, &gprs[i]), after = gpr_value(r1, &gprs[i]);
 		if (before != after)
-			fprintf(out, " %s=0x%llx", gpr_name(&gprs[i], mode, after),
-				(unsigned long long)after);
+			n = append(out, size, n, " %s=0x%llx", after,
+				   gpr_name(&gprs[i], mode, after));
 	}
 	const struct {
 		const char *name;
@@ -107,7 +119,8 @@ static void print_changes(FILE *out, enum cpu_mode mode, const struct kvm_regs *
 		    {"fs", &s0->fs, &s1->fs}, {"gs", &s0->gs, &s1->gs}, {"ss", &s0->ss, &s1->ss}};
 	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
 		if (segs[i].before->selector != segs[i].after->selector)
-			fprintf(out, " %s=0x%x", segs[i].name, segs[i].after->selector);
+			n = append(out, size, n, " %s=0x%llx", segs[i].after->selector,
+				   segs[i].name);
 	const struct {
 		const char *name;
 		uint64_t before, after;
@@ -117,7 +130,7 @@ static void print_changes(FILE *out, enum cpu_mode mode, const struct kvm_regs *
 		    {"efer", s0->efer, s1->efer}};
 	for (size_t i = 0; i < sizeof(ctrl) / sizeof(ctrl[0]); i++)
 		if (ctrl[i].before != ctrl[i].after)
-			fprintf(out, " %s=0x%llx", ctrl[i].name, (unsigned long long)ctrl[i].after);
+			n = append(out, size, n, " %s=0x%llx", ctrl[i].after, ctrl[i].name);
 }
 
 /* CS:IP in real mode, where addresses are segment * 16 + offset; else the linear address. */
@@ -141,15 +154,20 @@ static void print_instruction(FILE *out, struct debugger *dbg, const struct kvm_
 	int len = disassemble(t->mode, t->code, t->code_len, address, text, sizeof(text));
 	const char *label = symbols_at(&dbg->symbols, t->linear);
 
+	char changes[512] = "";
+
 	if (label)
 		fprintf(out, "%s:\n", label);
-	for (int i = 0; i < (len ? len : (int)t->code_len) && i < INSN_MAX; i++)
-		snprintf(bytes + 3 * i, sizeof(bytes) - 3 * (size_t)i, "%02x ", t->code[i]);
-	print_address(out, t);
-	fprintf(out, "  %-21s %-30s", bytes, text);
+	for (size_t i = 0, n = 0; i < (len ? (size_t)len : t->code_len) && i < INSN_MAX; i++)
+		n += (size_t)snprintf(bytes + n, sizeof(bytes) - n, "%s%02x", i ? " " : "",
+				      t->code[i]);
 	if (after)
-		print_changes(out, t->mode, &t->regs, &t->sregs, after, after_s);
-	fputc('\n', out);
+		changes_of(changes, sizeof(changes), t->mode, &t->regs, &t->sregs, after, after_s);
+	print_address(out, t);
+	if (changes[0])
+		fprintf(out, "  %-20s  %-30s%s\n", bytes, text, changes);
+	else
+		fprintf(out, "  %-20s  %s\n", bytes, text);
 	t->shown++;
 }
 /* book:end step-line */
