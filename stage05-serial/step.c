@@ -6,7 +6,6 @@
  */
 #include "vmm.h"
 
-#include <capstone/capstone.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,32 +23,6 @@ struct step_trace {
 	size_t code_len; /* bytes of code[] that guest memory had */
 	uint64_t shown; /* instructions printed so far */
 };
-
-/* book:begin disassemble */
-/* One instruction as text; returns its length, or 0 if Capstone cannot decode it. */
-int disassemble(enum cpu_mode mode, const uint8_t *code, size_t len, uint64_t address, char *text,
-		size_t text_size)
-{
-	cs_mode cs_bits = cpu_mode_bits(mode) == 16   ? CS_MODE_16
-			  : cpu_mode_bits(mode) == 32 ? CS_MODE_32
-						      : CS_MODE_64;
-	csh handle;
-	cs_insn *insn;
-	int size = 0;
-
-	snprintf(text, text_size, "(bad)");
-	if (cs_open(CS_ARCH_X86, cs_bits, &handle) != CS_ERR_OK)
-		return 0;
-	if (cs_disasm(handle, code, len, address, 1, &insn) == 1) {
-		snprintf(text, text_size, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "",
-			 insn->op_str);
-		size = (int)insn->size;
-		cs_free(insn, 1);
-	}
-	cs_close(&handle);
-	return size;
-}
-/* book:end disassemble */
 
 /* A general register: its names at 16, 32 and 64 bits, and where kvm_regs keeps it. */
 static const struct gpr {
