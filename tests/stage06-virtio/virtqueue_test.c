@@ -472,6 +472,7 @@ static Suite *virtqueue_suite(void)
 	suite_add_tcase(s, layout);
 
 	tcase_add_checked_fixture(rings, setup, teardown);
+	tcase_set_timeout(rings, 60); /* 70,000 buffers: seconds in an emulated host */
 	tcase_add_test(rings, an_empty_ring_gives_nothing);
 	tcase_add_test(rings, a_chain_comes_out_checked_and_in_order);
 	tcase_add_test(rings, used_entries_carry_head_and_length);
