@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define RAM_SIZE DRIVER_RAM_MIN
-#define SIZE     8 /* the queue's, unless a test says otherwise */
+#define SIZE 8 /* the queue's, unless a test says otherwise */
 
 static struct test_host h;
 static struct driver d; /* for driver_set_desc/driver_offer: no transport here */
