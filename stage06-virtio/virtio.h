@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* book:begin status-bits */
 /* The device status field, 2.1: the driver sets them in this order (3.1.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1 /* the guest found a virtio device */
 #define VIRTIO_STATUS_DRIVER 2 /* the guest has a driver for it */
@@ -25,6 +26,7 @@
 #define VIRTIO_STATUS_DRIVER_OK 4 /* the driver is ready: the device is live */
 #define VIRTIO_STATUS_DEVICE_NEEDS_RESET 64 /* set by the device: it cannot go on */
 #define VIRTIO_STATUS_FAILED 128 /* set by the driver: it gave up */
+/* book:end status-bits */
 
 /* Device-independent feature bits, chapter 6 "Reserved Feature Bits" (bit numbers). */
 #define VIRTIO_F_INDIRECT_DESC 28 /* descriptors may point to descriptor tables */
@@ -45,6 +47,7 @@
 /* Device IDs, chapter 5. */
 #define VIRTIO_ID_BLOCK 2 /* 5.2.1 */
 
+/* book:begin faults */
 /*
  * Everything a guest can do wrong that these files detect. Each is reported
  * once per device, through struct virtio_host's report callback, however
@@ -101,6 +104,7 @@ enum virtio_fault {
 	VIRTIO_FAULTS
 };
 _Static_assert(VIRTIO_FAULTS <= 64, "one bit of a uint64_t per fault says it was reported");
+/* book:end faults */
 
 /* One fault, as a kind and one sentence naming its cause (no newline). */
 #define VIRTIO_WHY_MAX 240
