@@ -331,6 +331,80 @@ START_TEST(a_notify_for_a_queue_not_ready_with_ioeventfd)
 END_TEST
 
 /*
+ * killed.bin writes until --timeout stops the VMM: write n fills sector 3 + n mod 125
+ * with the byte n mod 256. RBX, in the dump --timeout prints, counts the writes that
+ * completed. Each of those is in the file: every sector holds its last completed
+ * write, except that the one in flight when the VMM stopped may have landed too.
+ */
+#define KILLED_FIRST 3
+#define KILLED_SECTORS 125
+
+static uint64_t rbx_of(const char *out)
+{
+	const char *rbx = strstr(out, "rbx=0x");
+
+	ck_assert_msg(rbx != NULL, "no rbx in the dump:\n%s", out);
+	return strtoull(rbx + strlen("rbx=0x"), NULL, 16);
+}
+
+/* Sector s's byte after writes 0 .. done - 1; -1 if none of them wrote it. */
+static int last_write_to(unsigned s, uint64_t done)
+{
+	for (uint64_t n = done; n-- > 0;)
+		if (KILLED_FIRST + n % KILLED_SECTORS == s)
+			return (int)(n & 0xff);
+	return -1;
+}
+
+static void killed_guest(bool ioeventfd)
+{
+	static uint8_t expected[IMAGE_BYTES], image[IMAGE_BYTES + 1];
+	static char out[65536];
+	struct image d;
+
+	disk_make(&d, false);
+	if (ioeventfd)
+		ck_assert_int_eq(run_vmm(out, sizeof(out), "--timeout", "2", "--disk", d.arg,
+					 "--ioeventfd", guest_path("killed.bin")),
+				 124);
+	else
+		ck_assert_int_eq(run_vmm(out, sizeof(out), "--timeout", "2", "--disk", d.arg,
+					 guest_path("killed.bin")),
+				 124);
+	uint64_t done = rbx_of(out);
+	ck_assert_uint_gt(done, KILLED_SECTORS); /* it went round the sectors at least once */
+	int fd = open(d.path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, image, sizeof(image)), IMAGE_BYTES);
+	close(fd);
+	contract_image(expected, false);
+	for (unsigned s = 0; s < IMAGE_SECTORS; s++) {
+		int want = s < KILLED_FIRST ? -1 : last_write_to(s, done);
+		int in_flight = s == KILLED_FIRST + done % KILLED_SECTORS ? (int)(done & 0xff) : -1;
+		for (unsigned i = 0; i < SECTOR; i++) {
+			uint8_t byte = image[s * SECTOR + i];
+			uint8_t old = want < 0 ? expected[s * SECTOR + i] : (uint8_t)want;
+			ck_assert_msg(byte == old || (in_flight >= 0 && byte == in_flight),
+				      "sector %u byte %u: 0x%02x after %llu writes", s, i, byte,
+				      (unsigned long long)done);
+		}
+	}
+	disk_remove(&d);
+}
+
+START_TEST(what_completed_is_in_the_image_when_the_vmm_is_killed)
+{
+	killed_guest(false);
+}
+END_TEST
+
+START_TEST(what_completed_is_in_the_image_when_killed_with_ioeventfd)
+{
+	killed_guest(true);
+}
+END_TEST
+
+/*
  * The same guests in this process, on the fixture: what they leave in
  * registers and guest memory, and what the device counted on its side.
  */
@@ -465,6 +539,8 @@ int main(void)
 	tcase_add_kvm_test(drivers, blk_leaves_its_proof_with_ioeventfd);
 	tcase_add_kvm_test(drivers, blk_poll_leaves_its_proof_in_registers_and_memory);
 	tcase_add_kvm_test(drivers, blk_poll_leaves_its_proof_with_ioeventfd);
+	tcase_add_kvm_test(drivers, what_completed_is_in_the_image_when_the_vmm_is_killed);
+	tcase_add_kvm_test(drivers, what_completed_is_in_the_image_when_killed_with_ioeventfd);
 	tcase_set_timeout(hostile, 120);
 	tcase_add_kvm_test(hostile, a_chain_that_loops_needs_a_reset);
 	tcase_add_kvm_test(hostile, a_chain_that_loops_with_ioeventfd);
