@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""bench/report.py: the table of `make bench`, from what the bench programs printed.
+
+Every figure is a ratio: this VMM against its reference, both measured in the same
+run, in the same place, round by round. The table gives each ratio's median over the
+rounds and its spread (min..max), the medians of both sides, the goal issue 17 set,
+and whether the median meets it. It is printed, written as Markdown (results.md),
+and drawn (results.svg: each round a dot, on a log scale). Nothing is asserted.
+
+    report.py --out DIR --where-kvm TEXT --where-blk TEXT
+              [--startup FILE] [--exits FILE] [--blk FILE] [--qemu-note TEXT]
+
+--startup: bench/startup's lines; --exits: bench/exits's; --blk: stage06's
+blk_bench's. A file that is missing gives rows that say so.
+"""
+import argparse
+import math
+import os
+import re
+import statistics
+import sys
+
+BARE = "bare"
+QEMU = "qemu"
+
+
+class Row:
+    """One line of the table: a figure, the VMM, its reference, the ratio per round."""
+
+    def __init__(self, figure, vmm, reference, ratios=(), vmm_value="", ref_value="",
+                 goal="", met="", note="", spread_label="min..max"):
+        self.figure, self.vmm, self.reference = figure, vmm, reference
+        self.ratios = list(ratios)
+        self.vmm_value, self.ref_value = vmm_value, ref_value
+        self.goal, self.met, self.note = goal, met, note
+        self.spread_label = spread_label
+        self.spread = (min(self.ratios), max(self.ratios)) if self.ratios else None
+
+    def ratio_text(self):
+        if not self.ratios:
+            return self.note or "not measured"
+        low, high = self.spread
+        return "%sx (%s..%s)" % (fmt_ratio(median(self.ratios)), fmt_ratio(low),
+                                 fmt_ratio(high))
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def fmt_ratio(r):
+    return "%.3f" % r if r < 10 else "%.1f" % r
+
+
+def fmt_ms(seconds):
+    return "%.2f ms" % (seconds * 1e3) if seconds < 1 else "%.3f s" % seconds
+
+
+def fmt_kib(kib):
+    return "%d KiB" % kib if abs(kib) < 10240 else "%.1f MiB" % (kib / 1024)
+
+
+def goal_met(value, goal_max=None, goal_min=None):
+    if goal_max is not None:
+        return "yes" if value <= goal_max else "no"
+    return "yes" if value >= goal_min else "no"
+
+
+# ---- bench/startup ----------------------------------------------------------------
+
+def read_startup(path):
+    """{vmm: {round: {measure: value}}}, in the order the VMMs first appear."""
+    runs = {}
+    with open(path) as f:
+        for line in f:
+            words = line.split()
+            if len(words) < 3 or words[0] != "startup":
+                continue
+            measures = dict(zip(words[3::2], (float(w) for w in words[4::2])))
+            measures["memory_kib"] = measures["peak_kib"] - measures["guest_kib"]
+            runs.setdefault(words[2], {})[int(words[1])] = measures
+    return runs
+
+
+# What each start-up figure is, and its goals against the bare VMM and against QEMU.
+STARTUP_FIGURES = [
+    ("first_exit", "start-up: exec to the guest's first exit", fmt_ms, 1.2, 0.05),
+    ("exit", "start-up: exec to exit (tiny guest)", fmt_ms, 1.2, 0.05),
+    ("cpu", "CPU time, exec to exit (user + system)", fmt_ms, 1.2, None),
+    ("memory_kib", "memory: peak RSS minus guest RAM touched", fmt_kib, None, None),
+]
+MEMORY_GOAL_KIB = 1024  # at most 1 MiB over the bare VMM
+
+
+def startup_rows(runs, qemu_note):
+    rows = []
+    vmms = [v for v in runs if v not in (BARE, QEMU)]
+    for key, figure, fmt, goal_bare, goal_qemu in STARTUP_FIGURES:
+        for vmm in vmms + ([QEMU] if QEMU in runs else []):
+            for ref in (BARE, QEMU):
+                if ref == vmm or ref not in runs or (vmm == QEMU and ref != BARE):
+                    continue
+                rounds = sorted(set(runs[vmm]) & set(runs[ref]))
+                ratios = [runs[vmm][r][key] / runs[ref][r][key] for r in rounds
+                          if runs[ref][r][key] > 0]
+                mine = median(runs[vmm][r][key] for r in rounds)
+                theirs = median(runs[ref][r][key] for r in rounds)
+                goal = met = ""
+                if vmm == QEMU:
+                    goal = "(QEMU against the bare VMM: for scale)"
+                elif key == "memory_kib" and ref == BARE:
+                    over = median(runs[vmm][r][key] - runs[ref][r][key] for r in rounds)
+                    goal = "<= +1 MiB over bare (median: %s%s)" % (
+                        "+" if over >= 0 else "", fmt_kib(over))
+                    met = goal_met(over, goal_max=MEMORY_GOAL_KIB)
+                elif ref == BARE and goal_bare is not None:
+                    goal = "<= %gx" % goal_bare
+                    met = goal_met(median(ratios), goal_max=goal_bare)
+                elif ref == QEMU and goal_qemu is not None:
+                    goal = "<= %gx" % goal_qemu
+                    met = goal_met(median(ratios), goal_max=goal_qemu)
+                rows.append(Row(figure, vmm, "bare VMM" if ref == BARE else "QEMU", ratios,
+                                fmt(mine), fmt(theirs), goal, met))
+        if QEMU not in runs and vmms:
+            rows.append(Row(figure, "every stage", "QEMU", note=qemu_note))
+    return rows
+
+
+# ---- bench/exits and blk_bench -------------------------------------------------------
+
+EXITS_LINE = re.compile(r"^round \d+: .*VMM loop (\d+) exits/s.*bare loop (\d+) exits/s.*"
+                        r"ratio ([0-9.]+)")
+
+
+def exits_rows(path, stage):
+    figure = "port-I/O exits per second"
+    rounds = []
+    if path and os.path.exists(path):
+        with open(path) as f:
+            rounds = [EXITS_LINE.match(line) for line in f]
+        rounds = [m for m in rounds if m]
+    if not rounds:
+        return [Row(figure, stage, "bare KVM_RUN loop", note="not measured")]
+    ratios = [float(m.group(3)) for m in rounds]
+    return [Row(figure, stage, "bare KVM_RUN loop", ratios,
+                "%.0f/s" % median(float(m.group(1)) for m in rounds),
+                "%.0f/s" % median(float(m.group(2)) for m in rounds),
+                ">= 0.97x", goal_met(median(ratios), goal_min=0.97))]
+
+
+BLK_LINE = re.compile(r"^(read|write) +(\d+) KiB +(\d+) +(\d+) +([0-9.]+) +([0-9.]+)\.\.([0-9.]+)")
+
+
+def blk_rows(path):
+    figure = "virtio-blk request path"
+    rows = []
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                m = BLK_LINE.match(line)
+                if not m:
+                    continue
+                op, kib = m.group(1), int(m.group(2))
+                row = Row("%s, %s %d KiB" % (figure, op, kib), "stage06-virtio (model)",
+                          "p%s loop" % ("read" if op == "read" else "write"),
+                          vmm_value="%s MiB/s" % m.group(3),
+                          ref_value="%s MiB/s" % m.group(4),
+                          goal=">= 0.9x" if kib == 64 else "",
+                          spread_label="p10..p90 of samples")
+                row.ratios = [float(m.group(5))]  # blk_bench gives a median and its spread
+                row.spread = (float(m.group(6)), float(m.group(7)))
+                row.single_median = True
+                if kib == 64:
+                    row.met = goal_met(row.ratios[0], goal_min=0.9)
+                rows.append(row)
+    return rows or [Row(figure, "stage06-virtio (model)", "pread/pwrite loop",
+                        note="not measured")]
+
+
+def missing_stage_rows():
+    return [
+        Row("exits per second with 1/2/4 vCPUs", "stage07", "bare loops on threads",
+            note="no stage yet", goal=">= 0.95x"),
+        Row("Linux boot to userspace", "stage09", "QEMU, same kernel and initrd",
+            note="no stage yet", goal="< 1.0x"),
+    ]
+
+
+# ---- Output -------------------------------------------------------------------------
+
+HEADER = ["figure", "this VMM", "reference", "ratio: median (spread)", "this VMM",
+          "reference", "goal", "met"]
+
+
+def cells(row):
+    return [row.figure, row.vmm, row.reference, row.ratio_text(), row.vmm_value,
+            row.ref_value, row.goal, row.met]
+
+
+def markdown(rows, where_lines):
+    out = ["# make bench: what each stage costs", ""]
+    out += where_lines + [""]
+    out.append("| " + " | ".join(HEADER) + " |")
+    out.append("|" + "---|" * len(HEADER))
+    for row in rows:
+        out.append("| " + " | ".join(c.replace("|", "/") for c in cells(row)) + " |")
+    return "\n".join(out) + "\n"
+
+
+def text_table(rows):
+    table = [HEADER] + [cells(r) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
+    lines = []
+    for n, line in enumerate(table):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def svg_plot(rows, title):
+    """Each row with rounds: a line of dots (one per round), the median a bar, log x."""
+    plotted = [r for r in rows if r.ratios and not getattr(r, "single_median", False)]
+    plotted += [r for r in rows if getattr(r, "single_median", False)]
+    label_w, plot_w, row_h, top = 430, 470, 18, 48
+    lo, hi = 0.005, 50.0
+    height = top + row_h * len(plotted) + 40
+
+    def x_of(ratio):
+        ratio = min(max(ratio, lo), hi)
+        return label_w + plot_w * (math.log10(ratio) - math.log10(lo)) / (
+            math.log10(hi) - math.log10(lo))
+
+    svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+           'font-family="sans-serif" font-size="11">' % (label_w + plot_w + 20, height),
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="10" y="18" font-size="13">%s</text>' % esc(title),
+           '<text x="10" y="34" fill="#555">each dot one round (virtio-blk: its median '
+           'and p10..p90); bar: the median; ratio = this VMM / reference, log scale'
+           '</text>']
+    for tick in (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10):
+        x = x_of(tick)
+        svg.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>' % (
+            x, top - 6, x, top + row_h * len(plotted), "#888" if tick == 1 else "#ddd"))
+        svg.append('<text x="%.1f" y="%d" text-anchor="middle" fill="#555">%gx</text>' % (
+            x, top + row_h * len(plotted) + 14, tick))
+    for i, row in enumerate(plotted):
+        y = top + row_h * i + row_h / 2
+        label = "%s: %s / %s" % (short(row.figure), row.vmm, row.reference)
+        svg.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (
+            label_w - 8, y + 4, esc(label)))
+        if getattr(row, "single_median", False):
+            svg.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#c60" '
+                       'stroke-width="2"/>' % (x_of(row.spread[0]), y, x_of(row.spread[1]), y))
+        else:
+            for r in row.ratios:
+                svg.append('<circle cx="%.1f" cy="%.1f" r="2.5" fill="#36c" '
+                           'fill-opacity="0.6"/>' % (x_of(r), y))
+        xm = x_of(median(row.ratios))
+        svg.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black" '
+                   'stroke-width="2"/>' % (xm, y - 6, xm, y + 6))
+    svg.append("</svg>")
+    return "\n".join(svg) + "\n"
+
+
+def short(figure):
+    return figure.split(":")[0] if figure.startswith("start-up") is False else figure[10:]
+
+
+def esc(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", required=True)
+    p.add_argument("--where-kvm", required=True)
+    p.add_argument("--where-blk", required=True)
+    p.add_argument("--qemu-note", default="not measured")
+    p.add_argument("--startup")
+    p.add_argument("--exits")
+    p.add_argument("--exits-stage", default="stage05-serial")
+    p.add_argument("--blk")
+    args = p.parse_args()
+
+    rows = []
+    runs = read_startup(args.startup) if args.startup and os.path.exists(args.startup) else {}
+    rounds = max((len(r) for r in runs.values()), default=0)
+    if runs:
+        rows += startup_rows(runs, args.qemu_note)
+    else:
+        rows.append(Row("start-up, CPU time, memory", "every stage", "bare VMM, QEMU",
+                        note="not measured"))
+    rows += exits_rows(args.exits, args.exits_stage)
+    rows += blk_rows(args.blk)
+    rows += missing_stage_rows()
+
+    where = [
+        "Where: start-up, CPU time, memory and exits: %s. virtio-blk: %s." % (
+            args.where_kvm, args.where_blk),
+        "Each ratio is this VMM / its reference, both measured in the same run, taking "
+        "turns, in the same place; median over %d rounds (start-up, memory) or 3 "
+        "(exits), spread min..max; virtio-blk: blk_bench's median and p10..p90 of its "
+        "samples. For times and memory lower is better, for rates higher." % rounds,
+        "The tiny guest (bench/guests/tiny.asm) is the same file for every VMM; the bare "
+        "VMM is bench/bare.c. Memory is the peak RSS (wait4) minus the guest RAM the "
+        "VMM or KVM touched (its resident pages); for QEMU, its RAM's and its 64 KiB "
+        "BIOS ROM (the guest image).",
+    ]
+    if args.qemu_note and QEMU in runs:
+        where.append("QEMU: " + args.qemu_note + ".")
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(markdown(rows, where))
+    with open(os.path.join(args.out, "results.svg"), "w") as f:
+        f.write(svg_plot(rows, "make bench: %s" % args.where_kvm))
+    sys.stdout.write("\n".join(where) + "\n\n" + text_table(rows))
+    print("\n(also in %s/results.md; the rounds plotted in %s/results.svg)" % (
+        args.out, args.out))
+
+
+if __name__ == "__main__":
+    main()
