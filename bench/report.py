@@ -60,26 +60,40 @@ def fmt_kib(kib):
     return "%d KiB" % kib if abs(kib) < 10240 else "%.1f MiB" % (kib / 1024)
 
 
-def goal_met(value, goal_max=None, goal_min=None):
-    if goal_max is not None:
-        return "yes" if value <= goal_max else "no"
-    return "yes" if value >= goal_min else "no"
+def goal_met(value, spread, goal_max=None, goal_min=None):
+    """yes or no for the median; "?" when the rounds fall on both sides of the goal."""
+    def meets(v):
+        return v <= goal_max if goal_max is not None else v >= goal_min
+    if meets(spread[0]) != meets(spread[1]):
+        return ("yes" if meets(value) else "no") + " (spread spans it)"
+    return "yes" if meets(value) else "no"
 
 
 # ---- bench/startup ----------------------------------------------------------------
 
 def read_startup(path):
-    """{vmm: {round: {measure: value}}}, in the order the VMMs first appear."""
-    runs = {}
+    """(times, memory): times[(vmm, round)] and times[("bare@" + vmm, round)] are the
+    timed run of vmm and the bare VMM's run paired with it, {measure: value};
+    memory[(vmm, round)] is {peak_kib, guest_kib, memory_kib}."""
+    times, memory = {}, {}
     with open(path) as f:
         for line in f:
             words = line.split()
-            if len(words) < 3 or words[0] != "startup":
+            if len(words) < 3 or words[0] not in ("time", "memory"):
                 continue
             measures = dict(zip(words[3::2], (float(w) for w in words[4::2])))
-            measures["memory_kib"] = measures["peak_kib"] - measures["guest_kib"]
-            runs.setdefault(words[2], {})[int(words[1])] = measures
-    return runs
+            if words[0] == "memory":
+                measures["memory_kib"] = measures["peak_kib"] - measures["guest_kib"]
+            (times if words[0] == "time" else memory)[(words[2], int(words[1]))] = measures
+    return times, memory
+
+
+def vmms_of(times):
+    seen = []
+    for vmm, _ in times:
+        if "@" not in vmm and vmm not in seen:
+            seen.append(vmm)
+    return seen
 
 
 # What each start-up figure is, and its goals against the bare VMM and against QEMU.
@@ -92,36 +106,48 @@ STARTUP_FIGURES = [
 MEMORY_GOAL_KIB = 1024  # at most 1 MiB over the bare VMM
 
 
-def startup_rows(runs, qemu_note):
+def pairs(table, vmm, ref):
+    """Per round, (vmm's value, ref's value), ref's taken in the same round: for the
+    bare VMM, its run paired with vmm's."""
+    ref_key = BARE + "@" + vmm if ref == BARE and (BARE + "@" + vmm, 1) in table else ref
+    rounds = sorted(r for (v, r) in table if v == vmm and (ref_key, r) in table)
+    return [(table[(vmm, r)], table[(ref_key, r)]) for r in rounds]
+
+
+def startup_rows(times, memory, qemu_note):
     rows = []
-    vmms = [v for v in runs if v not in (BARE, QEMU)]
+    vmms = [v for v in vmms_of(times) if v not in (BARE, QEMU)]
+    has_qemu = QEMU in vmms_of(times)
     for key, figure, fmt, goal_bare, goal_qemu in STARTUP_FIGURES:
-        for vmm in vmms + ([QEMU] if QEMU in runs else []):
+        table = memory if key == "memory_kib" else times
+        for vmm in vmms + ([QEMU] if has_qemu else []):
             for ref in (BARE, QEMU):
-                if ref == vmm or ref not in runs or (vmm == QEMU and ref != BARE):
+                if ref == vmm or (ref == QEMU and (vmm == QEMU or not has_qemu)):
                     continue
-                rounds = sorted(set(runs[vmm]) & set(runs[ref]))
-                ratios = [runs[vmm][r][key] / runs[ref][r][key] for r in rounds
-                          if runs[ref][r][key] > 0]
-                mine = median(runs[vmm][r][key] for r in rounds)
-                theirs = median(runs[ref][r][key] for r in rounds)
+                both = [(mine[key], theirs[key]) for mine, theirs in pairs(table, vmm, ref)]
+                if not both:
+                    continue
+                ratios = [m / t for m, t in both if t > 0]
+                mine = median(m for m, _ in both)
+                theirs = median(t for _, t in both)
                 goal = met = ""
+                spread = (min(ratios), max(ratios))
                 if vmm == QEMU:
-                    goal = "(QEMU against the bare VMM: for scale)"
+                    goal = "(for scale)"
                 elif key == "memory_kib" and ref == BARE:
-                    over = median(runs[vmm][r][key] - runs[ref][r][key] for r in rounds)
-                    goal = "<= +1 MiB over bare (median: %s%s)" % (
-                        "+" if over >= 0 else "", fmt_kib(over))
-                    met = goal_met(over, goal_max=MEMORY_GOAL_KIB)
+                    over = [m - t for m, t in both]
+                    goal = "<= +1 MiB over bare (+%s)" % fmt_kib(median(over))
+                    met = goal_met(median(over), (min(over), max(over)),
+                                   goal_max=MEMORY_GOAL_KIB)
                 elif ref == BARE and goal_bare is not None:
                     goal = "<= %gx" % goal_bare
-                    met = goal_met(median(ratios), goal_max=goal_bare)
+                    met = goal_met(median(ratios), spread, goal_max=goal_bare)
                 elif ref == QEMU and goal_qemu is not None:
                     goal = "<= %gx" % goal_qemu
-                    met = goal_met(median(ratios), goal_max=goal_qemu)
+                    met = goal_met(median(ratios), spread, goal_max=goal_qemu)
                 rows.append(Row(figure, vmm, "bare VMM" if ref == BARE else "QEMU", ratios,
                                 fmt(mine), fmt(theirs), goal, met))
-        if QEMU not in runs and vmms:
+        if not has_qemu and vmms:
             rows.append(Row(figure, "every stage", "QEMU", note=qemu_note))
     return rows
 
@@ -145,7 +171,7 @@ def exits_rows(path, stage):
     return [Row(figure, stage, "bare KVM_RUN loop", ratios,
                 "%.0f/s" % median(float(m.group(1)) for m in rounds),
                 "%.0f/s" % median(float(m.group(2)) for m in rounds),
-                ">= 0.97x", goal_met(median(ratios), goal_min=0.97))]
+                ">= 0.97x", goal_met(median(ratios), (min(ratios), max(ratios)), goal_min=0.97))]
 
 
 BLK_LINE = re.compile(r"^(read|write) +(\d+) KiB +(\d+) +(\d+) +([0-9.]+) +([0-9.]+)\.\.([0-9.]+)")
@@ -171,7 +197,7 @@ def blk_rows(path):
                 row.spread = (float(m.group(6)), float(m.group(7)))
                 row.single_median = True
                 if kib == 64:
-                    row.met = goal_met(row.ratios[0], goal_min=0.9)
+                    row.met = goal_met(row.ratios[0], row.spread, goal_min=0.9)
                 rows.append(row)
     return rows or [Row(figure, "stage06-virtio (model)", "pread/pwrite loop",
                         note="not measured")]
@@ -264,7 +290,12 @@ def svg_plot(rows, title):
 
 
 def short(figure):
-    return figure.split(":")[0] if figure.startswith("start-up") is False else figure[10:]
+    """The figure's name in a few words, for the plot's labels."""
+    if figure.startswith("start-up: "):
+        return figure[len("start-up: "):]
+    if figure.startswith("virtio-blk"):
+        return "virtio-blk " + figure.split(", ")[-1]
+    return figure.split(":")[0]
 
 
 def esc(text):
@@ -281,13 +312,16 @@ def main():
     p.add_argument("--exits")
     p.add_argument("--exits-stage", default="stage05-serial")
     p.add_argument("--blk")
+    p.add_argument("--loadavg", help="/proc/loadavg as it was when the bench started")
     args = p.parse_args()
 
     rows = []
-    runs = read_startup(args.startup) if args.startup and os.path.exists(args.startup) else {}
-    rounds = max((len(r) for r in runs.values()), default=0)
-    if runs:
-        rows += startup_rows(runs, args.qemu_note)
+    times, memory = ({}, {})
+    if args.startup and os.path.exists(args.startup):
+        times, memory = read_startup(args.startup)
+    rounds = len({r for _, r in times})
+    if times:
+        rows += startup_rows(times, memory, args.qemu_note)
     else:
         rows.append(Row("start-up, CPU time, memory", "every stage", "bare VMM, QEMU",
                         note="not measured"))
@@ -301,13 +335,21 @@ def main():
         "Each ratio is this VMM / its reference, both measured in the same run, taking "
         "turns, in the same place; median over %d rounds (start-up, memory) or 3 "
         "(exits), spread min..max; virtio-blk: blk_bench's median and p10..p90 of its "
-        "samples. For times and memory lower is better, for rates higher." % rounds,
+        "samples. For times and memory lower is better, for rates higher. A goal is met "
+        "or not by the median; \"spread spans it\" where rounds fell on both sides." % rounds,
         "The tiny guest (bench/guests/tiny.asm) is the same file for every VMM; the bare "
         "VMM is bench/bare.c. Memory is the peak RSS (wait4) minus the guest RAM the "
         "VMM or KVM touched (its resident pages); for QEMU, its RAM's and its 64 KiB "
         "BIOS ROM (the guest image).",
     ]
-    if args.qemu_note and QEMU in runs:
+    if args.loadavg and os.path.exists(args.loadavg):
+        with open(args.loadavg) as f:
+            load = f.read().split()
+        where.append("This machine's load average when the bench started: %s (1 min), "
+                     "%s (5 min), on %d CPUs: other programs' work slows both sides of a "
+                     "ratio, not always alike, and widens its spread." % (
+                         load[0], load[1], os.cpu_count()))
+    if args.qemu_note and QEMU in vmms_of(times):
         where.append("QEMU: " + args.qemu_note + ".")
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.md"), "w") as f:

@@ -3,20 +3,22 @@
  * it and how much memory it takes, for several VMMs taking turns on the same machine.
  *
  * Each VMM is a command line that runs guests/tiny.asm: the guest's first exit prints
- * one byte ('k'), then it finishes (OUT 0xf4, then HLT). Each round runs every VMM
- * twice, in an order that rotates from round to round:
- *   - timed: from just before execve() (stamped by the child itself) to the byte the
- *     first exit prints arriving on our pipe ("first exit"), and to the VMM's exit as
- *     wait4() sees it ("exit"); wait4() also gives its CPU time, user + system, all
- *     threads;
- *   - traced (ptrace, run_traced()): its peak RSS (wait4()'s ru_maxrss: the kernel's
- *     own count, made exact at the exit, where /proc/PID/status may still lag behind
- *     by a few dozen pages on some kernels) and what of it is guest RAM
- *     the VMM or KVM touched, the resident pages of the mapping of the VMM's guest RAM
- *     size. Traced, it is not timed.
+ * one byte ('k'), then it finishes (OUT 0xf4, then HLT). The first VMM given is the
+ * reference (the bare VMM). Each round takes the VMMs in an order that rotates from
+ * round to round, each of them:
+ *   - timed (run_timed()), paired with a timed run of the reference just before or
+ *     after it (run_pair()): from just before execve() (stamped by the child itself)
+ *     to the byte the first exit prints arriving on our pipe ("first exit"), and to
+ *     the VMM's exit as wait4() sees it ("exit"); wait4() also gives its CPU time,
+ *     user + system, all threads;
+ *   - traced (run_traced()), not timed: its peak RSS, wait4()'s ru_maxrss (the
+ *     kernel's count made exact at the exit: /proc/PID/status may lag behind it by a
+ *     few dozen pages on some kernels), and how much of its guest RAM the VMM or KVM
+ *     touched, the resident pages of the mapping of the VMM's guest RAM size.
  * Before the first round each VMM runs once, untimed, so that no round pays for a
- * first exec (the page cache). It prints one line per measure and asserts nothing:
- * bench/report.py makes the table and the plot.
+ * first exec (the page cache). It prints one line per run: "time ROUND NAME ...",
+ * "time ROUND bare@NAME ..." (the reference's run paired with NAME's), "memory ROUND
+ * NAME ...", and asserts nothing: bench/report.py makes the table and the plot.
  *
  * usage: startup ROUNDS -- NAME RAM STATUS PROGRAM [ARG...] [-- NAME RAM STATUS ...]...
  *   RAM     the size of the VMM's guest RAM mapping, in bytes (0x... is fine); a VMM
@@ -40,6 +42,7 @@
 
 #define VMMS_MAX 16
 #define EXPECTED_OUTPUT "k" /* what the tiny guest prints: its first exit */
+#define SETTLE_US 20000 /* the pause after each pair of timed runs */
 
 struct vmm {
 	const char *name;
@@ -295,6 +298,38 @@ static struct memory run_traced(const struct vmm *v)
 	return m;
 }
 
+static void print_timed(int round, const char *name, const char *paired_with, const struct timed *t)
+{
+	printf("time %d %s%s%s first_exit %.6f exit %.6f cpu %.6f\n", round, name,
+	       paired_with ? "@" : "", paired_with ? paired_with : "", t->first_exit_s, t->exit_s,
+	       t->cpu_s);
+	fflush(stdout);
+}
+
+/*
+ * One timed run of v and, right before or right after it (in turn from round to
+ * round), one of the reference: the ratio of the two is taken from runs seconds apart,
+ * whatever else the machine is doing. Then a pause, for what a VMM's exit leaves the
+ * kernel to do in the background not to fall on the next run.
+ */
+static void run_pair(const struct vmm *reference, const struct vmm *v, int round)
+{
+	struct timed ref_t, t;
+
+	if (v == reference)
+		return;
+	if (round % 2) {
+		ref_t = run_timed(reference);
+		t = run_timed(v);
+	} else {
+		t = run_timed(v);
+		ref_t = run_timed(reference);
+	}
+	print_timed(round, v->name, NULL, &t);
+	print_timed(round, reference->name, v->name, &ref_t);
+	usleep(SETTLE_US);
+}
+
 /* Parses the VMMs: NAME RAM STATUS PROGRAM [ARG...], each after a "--". */
 static int parse_vmms(int argc, char **argv, struct vmm *vmms)
 {
@@ -338,21 +373,18 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die(stderr_path);
 	close(fd);
-	printf("# startup: %d rounds; per VMM and round: timed (seconds from execve) and traced "
-	       "(KiB)\n",
-	       rounds);
+	printf("# startup: %d rounds; seconds from execve(), KiB\n", rounds);
 	for (int i = 0; i < n; i++)
 		run_timed(&vmms[i]); /* the warm-up: untimed */
 	for (int round = 1; round <= rounds; round++) {
+		for (int k = 0; k < n; k++)
+			run_pair(&vmms[0], &vmms[(k + round) % n], round);
 		for (int k = 0; k < n; k++) {
 			const struct vmm *v = &vmms[(k + round) % n];
-			struct timed t = run_timed(v);
 			struct memory m = run_traced(v);
 
-			printf("startup %d %s first_exit %.6f exit %.6f cpu %.6f peak_kib %" PRIu64
-			       " guest_kib %" PRIu64 "\n",
-			       round, v->name, t.first_exit_s, t.exit_s, t.cpu_s, m.peak_kib,
-			       m.guest_kib);
+			printf("memory %d %s peak_kib %" PRIu64 " guest_kib %" PRIu64 "\n", round,
+			       v->name, m.peak_kib, m.guest_kib);
 			fflush(stdout);
 		}
 	}
