@@ -10,8 +10,8 @@ and drawn (results.svg: each round a dot, on a log scale). Nothing is asserted.
     report.py --out DIR --where-kvm TEXT --where-blk TEXT
               [--startup FILE] [--exits FILE] [--blk FILE] [--qemu-note TEXT]
 
---startup: bench/startup's lines; --exits: bench/exits's; --blk: stage06's
-blk_bench's. A file that is missing gives rows that say so.
+--startup: bench/startup's lines; --exits: bench/exits's; --blk: bench/blk's
+(stage06's virtio-blk). A file that is missing gives rows that say so.
 """
 import argparse
 import math
@@ -152,7 +152,7 @@ def startup_rows(times, memory, qemu_note):
     return rows
 
 
-# ---- bench/exits and blk_bench -------------------------------------------------------
+# ---- bench/exits and blk -------------------------------------------------------
 
 EXITS_LINE = re.compile(r"^round \d+: .*VMM loop (\d+) exits/s.*bare loop (\d+) exits/s.*"
                         r"ratio ([0-9.]+)")
@@ -193,7 +193,7 @@ def blk_rows(path):
                           ref_value="%s MiB/s" % m.group(4),
                           goal=">= 0.9x" if kib == 64 else "",
                           spread_label="p10..p90 of samples")
-                row.ratios = [float(m.group(5))]  # blk_bench gives a median and its spread
+                row.ratios = [float(m.group(5))]  # blk gives a median and its spread
                 row.spread = (float(m.group(6)), float(m.group(7)))
                 row.single_median = True
                 if kib == 64:
@@ -334,7 +334,7 @@ def main():
             args.where_kvm, args.where_blk),
         "Each ratio is this VMM / its reference, both measured in the same run, taking "
         "turns, in the same place; median over %d rounds (start-up, memory) or 3 "
-        "(exits), spread min..max; virtio-blk: blk_bench's median and p10..p90 of its "
+        "(exits), spread min..max; virtio-blk: bench/blk's median and p10..p90 of its "
         "samples. For times and memory lower is better, for rates higher. A goal is met "
         "or not by the median; \"spread spans it\" where rounds fell on both sides." % rounds,
         "The tiny guest (bench/guests/tiny.asm) is the same file for every VMM; the bare "

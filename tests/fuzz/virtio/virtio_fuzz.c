@@ -6,7 +6,7 @@
  *
  * Built two ways:
  * - with clang -fsanitize=fuzzer,address,undefined, it is the fuzzer
- *   (make -f virtio.mk fuzz): any crash, sanitizer report or broken invariant
+ *   (make -C stage06-virtio fuzz): any crash, sanitizer report or broken invariant
  *   aborts, and libFuzzer keeps the input;
  * - with -DFUZZ_REPLAY, it is a Check test that replays every input of the
  *   corpus kept in tests/fuzz/corpus/virtio, and, given --write-seeds DIR,

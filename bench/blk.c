@@ -1,5 +1,5 @@
 /*
- * blk_bench: what virtio-blk's request path costs, against the bare system calls.
+ * blk: what virtio-blk's request path costs, against the bare system calls.
  *
  * The device (virtio_blk.c behind virtio_mmio.c) serves 4 KiB and 64 KiB reads
  * and writes that a driver (tests/lib/virtio_driver.c) hands it through a real
@@ -18,7 +18,7 @@
  * percentile). The page cache holds the image, so this is the request path,
  * not the disk. It prints figures and asserts nothing.
  *
- * usage: blk_bench [ROUNDS]
+ * usage: blk [ROUNDS]
  */
 #include "virtio_driver.h"
 
@@ -74,7 +74,7 @@ static double now_s(void)
 
 static void die(const char *what)
 {
-	fprintf(stderr, "blk_bench: %s\n", what);
+	fprintf(stderr, "blk: %s\n", what);
 	exit(1);
 }
 
