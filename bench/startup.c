@@ -46,7 +46,7 @@
 
 struct vmm {
 	const char *name;
-	uint64_t ram_size; /* the guest RAM mapping's size: how we find it in smaps */
+	uint64_t ram_size; /* the guest RAM mapping's size: how we know it (on_syscall()) */
 	uint64_t ram_extra; /* guest memory kept elsewhere, counted as touched */
 	int status; /* the exit status of a guest run to its end */
 	char **argv;
@@ -98,8 +98,8 @@ static void fail_run(const struct vmm *v, int wstatus, const char *out)
 /* The child: stdin from /dev/null, stdout to the pipe, stderr to a file; then exec. */
 static void exec_vmm(const struct vmm *v, int out_fd, int traced)
 {
-	int null = open("/dev/null", O_RDONLY);
-	int err = open(stderr_path, O_WRONLY | O_TRUNC);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int err = open(stderr_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
 	if (null < 0 || err < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err, 2) < 0)
 		_exit(126);
@@ -112,7 +112,7 @@ static void exec_vmm(const struct vmm *v, int out_fd, int traced)
 
 static pid_t spawn(const struct vmm *v, int fds[2], int traced)
 {
-	if (pipe(fds) < 0)
+	if (pipe2(fds, O_CLOEXEC) < 0) /* the VMM gets only fds 0, 1 and 2 (dup2 keeps them) */
 		die("pipe");
 	pid_t pid = fork();
 	if (pid < 0)
@@ -173,9 +173,9 @@ static struct timed run_timed(const struct vmm *v)
 
 /*
  * The guest's RAM, as the traced VMM maps it: every mapping of exactly the VMM's guest
- * RAM size that mmap() returns. What of it is touched is counted page by page in
- * /proc/PID/pagemap when the VMM unmaps it or exits, whichever comes first: the stages
- * unmap it before they exit, and by then smaps has forgotten it.
+ * RAM size that mmap() returns to its main thread (the one traced: where a VMM sets up). What of it
+ * is touched is counted page by page in /proc/PID/pagemap when the VMM unmaps it or exits,
+ * whichever comes first: the stages unmap it before they exit, and by then smaps has forgotten it.
  */
 #define REGIONS_MAX 8
 #define PAGEMAP_PRESENT (1ull << 63) /* Documentation/admin-guide/mm/pagemap.rst */
@@ -251,7 +251,6 @@ static struct memory run_traced(const struct vmm *v)
 	struct memory m = {0};
 	struct guest_ram ram = {.size = v->ram_size};
 	uint64_t mmap_len = 0;
-
 	struct rusage usage;
 
 	pid_t pid = spawn(v, fds, 1);
@@ -308,8 +307,8 @@ static void print_timed(int round, const char *name, const char *paired_with, co
 
 /*
  * One timed run of v and, right before or right after it (in turn from round to
- * round), one of the reference: the ratio of the two is taken from runs seconds apart,
- * whatever else the machine is doing. Then a pause, for what a VMM's exit leaves the
+ * round), one of the reference: the ratio of the two comes from runs next to each
+ * other, whatever else the machine is doing. Then a pause, for what a VMM's exit leaves the
  * kernel to do in the background not to fall on the next run.
  */
 static void run_pair(const struct vmm *reference, const struct vmm *v, int round)
