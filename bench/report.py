@@ -8,7 +8,8 @@ and whether the median meets it. It is printed, written as Markdown (results.md)
 and drawn (results.svg: each round a dot, on a log scale). Nothing is asserted.
 
     report.py --out DIR --where-kvm TEXT --where-blk TEXT
-              [--startup FILE] [--exits FILE] [--blk FILE] [--qemu-note TEXT]
+              [--startup FILE] [--exits FILE] [--blk FILE] [--also FILE]
+              [--loadavg FILE] [--qemu-note TEXT]
 
 --startup: bench/startup's lines; --exits: bench/exits's; --blk: bench/blk's
 (stage06's virtio-blk). A file that is missing gives rows that say so.
@@ -312,6 +313,7 @@ def main():
     p.add_argument("--exits")
     p.add_argument("--exits-stage", default="stage05-serial")
     p.add_argument("--blk")
+    p.add_argument("--also", help="another program's output, shown below the table")
     p.add_argument("--loadavg", help="/proc/loadavg as it was when the bench started")
     args = p.parse_args()
 
@@ -352,8 +354,13 @@ def main():
     if args.qemu_note and QEMU in vmms_of(times):
         where.append("QEMU: " + args.qemu_note + ".")
     os.makedirs(args.out, exist_ok=True)
+    also = ""
+    if args.also and os.path.exists(args.also):
+        with open(args.also) as f:
+            also = "\nAlso measured, without a ratio to a reference (%s):\n\n```\n%s```\n" % (
+                os.path.basename(args.also), f.read())
     with open(os.path.join(args.out, "results.md"), "w") as f:
-        f.write(markdown(rows, where))
+        f.write(markdown(rows, where) + also)
     with open(os.path.join(args.out, "results.svg"), "w") as f:
         f.write(svg_plot(rows, "make bench: %s" % args.where_kvm))
     sys.stdout.write("\n".join(where) + "\n\n" + text_table(rows))
