@@ -171,7 +171,7 @@ START_TEST(stats_say_what_the_disk_did)
 	disk_print_stats(f, &l.vm, &stats);
 	fclose(f);
 	assert_contains(out, "disk: 0 requests");
-	assert_contains(out, "MMIO-exit notifications");
+	assert_contains(out, "notified by MMIO exits");
 	free(out);
 	logged_vm_end(&l);
 	unlink(path);
