@@ -31,8 +31,8 @@
 	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |            \
 	 VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED)
 
-#define ACCESS_R 1
-#define ACCESS_W 2
+#define ACCESS_R  1
+#define ACCESS_W  2
 #define ACCESS_RW 3
 
 static const struct mmio_register {
