@@ -81,13 +81,19 @@ EMULATED_BUILD := sanitize
 EMULATED_PATH   = $(CURDIR)/$(1)/build/sanitize
 EMULATED_LIBS   = $$(for f in $(foreach d,$(EMULATED_DIRS),$(d)/build/sanitize/vmm \
 			$(d)/build/sanitize/tests/*); do echo --libs-for $$f; done)
+else ifdef TSAN
+# TSAN=1 (stage07-smp has it): its ThreadSanitizer build, the same way.
+EMULATED_BUILD := tsan
+EMULATED_PATH   = $(CURDIR)/$(1)/build/tsan
+EMULATED_LIBS   = $$(for f in $(foreach d,$(EMULATED_DIRS),$(d)/build/tsan/vmm \
+			$(d)/build/tsan/tests/*); do echo --libs-for $$f; done)
 else
 EMULATED_BUILD := static
 EMULATED_PATH   = /hosted/$(1)
 endif
 check-emulated-x86: deps-ok test-deps-ok build/hosts/run-suites
 	@tools/deps check hosts
-	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d $(if $(SANITIZE),,STATIC=1) tests || exit 1; done
+	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d $(if $(SANITIZE)$(TSAN),,STATIC=1) tests || exit 1; done
 	@echo "emulated x86_64 host$(if $(SANITIZE), (ASan + UBSan)), $(EMULATED_SMP) CPU(s): $(EMULATED_DIRS)"
 	@mkdir -p $(LANES)
 	@set -o pipefail; EMULATED_HOST_SMP=$(EMULATED_SMP) \
