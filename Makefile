@@ -8,6 +8,8 @@
 #   make check-emulated-stage02  one stage's tests in an emulated x86 host whose KVM is
 #                        hardware-style (AMD SVM under qemu): for a machine without usable KVM
 #   make diffs           diffs/stageNN-*.diff: each stage against the one before
+#   make format          clang-format every C file (make check-format: CI's check)
+#   make bench           what each stage costs, against a bare VMM and QEMU: build/bench/results.md
 #   make book            the book as HTML in build/book/ (make check checks it against the code)
 #   make deps            install what is missing (Debian/Ubuntu)
 #   make clean
@@ -54,6 +56,7 @@ check: deps-ok test-deps-ok
 	$(if $(SANITIZE),echo "book: checked by the plain make check (its commands run the plain builds)";, \
 	$(MAKE) --no-print-directory check-book || status=1;) \
 	$(if $(SANITIZE),,$(MAKE) --no-print-directory check-tools || status=1;) \
+	$(if $(SANITIZE),,$(MAKE) --no-print-directory check-bench || status=1;) \
 	tools/lanes $(LANES) || status=1; \
 	if [ $$status = 0 ]; then echo "make check: every stage passed"; \
 	else echo "make check: FAILED (see above)"; fi; exit $$status
@@ -63,7 +66,7 @@ deps-ok:
 test-deps-ok:
 	@tools/deps check test
 deps:
-	@tools/deps install build test book hosts
+	@tools/deps install build test book hosts bench
 
 # The x86 stages' suites again, inside an emulated x86 host (tools/emulated-host) whose
 # /dev/kvm is KVM on AMD SVM, as on students' machines: one boot runs every suite.
@@ -113,10 +116,18 @@ check-tools:
 	@echo "== tools: ./run without KVM (tests/tools/emulated_run_test.py)"
 	@/usr/bin/python3 tests/tools/emulated_run_test.py
 
-# make bench: what stage05's run loop costs per exit, against a bare KVM_RUN loop (figures only).
+# make bench: one table of what each stage costs (start-up, CPU time, memory, exits,
+# virtio-blk), each figure a ratio to a reference measured in the same run and place:
+# build/bench/results.md and results.svg (bench/Makefile says how). Figures only.
+# check-bench runs each bench program once, briefly, to prove it works (no timing).
 bench: deps-ok
+	@tools/deps check bench
 	@$(MAKE) --no-print-directory -C bench run
-.PHONY: bench
+check-bench: deps-ok
+	@echo "== bench: each program once (bench/Makefile check)"
+	@tools/deps check bench
+	@$(MAKE) --no-print-directory -C bench check
+.PHONY: bench check-bench
 
 # The book: listings, diffs and outputs come from the code, so drift fails check-book.
 book: deps-ok
@@ -128,8 +139,17 @@ check-book:
 diffs:
 	@tools/diffs
 
+# One format for every C file: the repo's .clang-format. CI checks it; formatters of
+# other versions may disagree on a line or two, so make check does not.
+check-format:
+	@git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror && \
+		echo "check-format: every C file is as clang-format $$(clang-format --version | \
+			grep -o '[0-9][0-9.]*' | head -1) writes it"
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
+
 clean:
 	@for d in $(STAGE_DIRS); do $(MAKE) --no-print-directory -C $$d clean; done
 	rm -rf build diffs .current-stage
 
-.PHONY: all check check-book check-tools check-emulated-x86 book deps deps-ok test-deps-ok diffs clean
+.PHONY: all check check-book check-tools check-emulated-x86 book deps deps-ok test-deps-ok diffs check-format format clean

@@ -30,12 +30,12 @@
 #include <unistd.h>
 
 #define IMAGE_BYTES (64u << 20)
-#define RAM_SIZE    0x40000
-#define ROUNDS      21
+#define RAM_SIZE 0x40000
+#define ROUNDS 21
 #define CHUNK_BYTES (64u << 20) /* per (operation, size), each way, each round */
 /* Taken in turn, at the same offsets; four times a 1 MiB L2 cache, which the other side fills. */
 #define SLICE_BYTES (4u << 20)
-#define FEATURES    (VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_BLK_F_FLUSH))
+#define FEATURES (VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_BLK_F_FLUSH))
 
 struct bench {
 	struct test_host h;

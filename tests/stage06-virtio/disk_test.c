@@ -135,6 +135,10 @@ START_TEST(the_page_tables_map_the_window_to_itself_uncached)
 }
 END_TEST
 
+/*
+ * Sector 1 is the default guest's to write (blk.bin writes and reads it back), so a
+ * ./run with no arguments changes it: everything else is as the build made it.
+ */
 START_TEST(the_default_image_holds_its_text_and_pattern)
 {
 	uint8_t image[65536];
@@ -146,6 +150,8 @@ START_TEST(the_default_image_holds_its_text_and_pattern)
 	close(fd);
 	ck_assert_int_eq(memcmp(image, DISK_TEXT, strlen(DISK_TEXT)), 0);
 	for (size_t i = 0; i < sizeof(image); i++) {
+		if (i / 512 == 1)
+			continue;
 		uint8_t want = i / 512 == 2 ? 0xa5 : i < strlen(DISK_TEXT) ? image[i] : 0;
 		ck_assert_msg(image[i] == want, "byte %zu: 0x%02x, want 0x%02x", i, image[i], want);
 	}
@@ -165,7 +171,7 @@ START_TEST(stats_say_what_the_disk_did)
 	disk_print_stats(f, &l.vm, &stats);
 	fclose(f);
 	assert_contains(out, "disk: 0 requests");
-	assert_contains(out, "MMIO-exit notifications");
+	assert_contains(out, "notified by MMIO exits");
 	free(out);
 	logged_vm_end(&l);
 	unlink(path);
