@@ -206,15 +206,17 @@ void disk_print_stats(FILE *out, struct vm *vm, const struct run_stats *stats)
 		return;
 	for (unsigned i = 0; i < STATS_REASONS; i++)
 		exits += stats->exits[i];
-	fprintf(out,
-		"disk: %llu requests (%llu reads, %llu writes, %llu flushes, %llu failed), "
-		"%s notifications\n",
-		(unsigned long long)requests, (unsigned long long)s->reads,
-		(unsigned long long)s->writes, (unsigned long long)s->flushes,
-		(unsigned long long)(s->failed + s->unsupported),
-		vm->disk.notify_fd >= 0 ? "ioeventfd" : "MMIO-exit");
+	fprintf(
+	    out,
+	    "disk: %llu requests (%llu read, %llu write, %llu flush, %llu GET_ID, %llu failed), "
+	    "notified by %s\n",
+	    (unsigned long long)requests, (unsigned long long)s->reads,
+	    (unsigned long long)s->writes, (unsigned long long)s->flushes,
+	    (unsigned long long)s->get_ids, (unsigned long long)(s->failed + s->unsupported),
+	    vm->disk.notify_fd >= 0 ? "ioeventfd" : "MMIO exits");
 	if (requests)
-		fprintf(out, "disk: %.1f exits per request (all exits of the run / requests)\n",
+		fprintf(out,
+			"disk: %.1f exits per request (all exits of the run, set-up included)\n",
 			(double)exits / (double)requests);
 }
 
