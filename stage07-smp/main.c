@@ -55,6 +55,7 @@ static void usage(FILE *out)
 		COM1_BASE + COM1_PORTS - 1, COM1_IRQ, PORT_CONSOLE, PORT_REPORT, PORT_DONE,
 		PORT_CPUS, VIRTIO_MMIO_BASE, VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE - 1, DISK_IRQ,
 		LAPIC_BASE);
+	debug_usage(out);
 }
 
 /* The defaults live beside the VMM binary: build/vmm, build/guests/, build/disk.img. */
@@ -77,6 +78,7 @@ struct options {
 	bool ioeventfd; /* --ioeventfd */
 	bool stats; /* --stats */
 	double timeout; /* --timeout, in seconds; 0 for none */
+	struct debugger debug; /* --step, --gdb */
 };
 
 /* book:begin exit-status */
@@ -112,7 +114,7 @@ static void print_stats(struct vm *vm, const struct run_stats *stats)
 	disk_print_stats(stderr, vm, &all);
 }
 
-static int run_guest(struct vm *vm, const struct options *opt)
+static int run_guest(struct vm *vm, struct options *opt)
 {
 	struct vcpu vcpus[VCPUS_MAX], *boot = &vcpus[0];
 	struct run_stats stats[VCPUS_MAX] = {0};
@@ -124,12 +126,14 @@ static int run_guest(struct vm *vm, const struct options *opt)
 	    vm_load_guest(vm, opt->guest) == 0 && disk_open(vm, opt->disk) == 0 &&
 	    (!opt->ioeventfd || disk_use_ioeventfd(vm) == 0) &&
 	    vcpus_create(vm, vcpus, opt->cpus) == 0 && vcpu_watch(boot) == 0 &&
-	    (opt->timeout <= 0 || vcpu_set_timeout(boot, opt->timeout) == 0)) {
+	    (opt->timeout <= 0 || vcpu_set_timeout(boot, opt->timeout) == 0) &&
+	    debug_start(boot, &opt->debug, opt->guest) == 0) {
 		terminal_take(STDIN_FILENO); /* if stdin is a terminal: keys go to the guest */
 		if (serial_start_input(vm, STDIN_FILENO) == 0) {
 			for (unsigned i = 0; i < vm->cpus; i++)
 				vcpus[i].stats = opt->stats ? &stats[i] : NULL;
-			outcome = vm_run(vm);
+			/* The debugger follows the boot vCPU, which runs on this thread. */
+			outcome = debug_finish(boot, vm_run(vm));
 		}
 	}
 	terminal_restore();
@@ -209,6 +213,11 @@ static int parse_options(int argc, char **argv, struct vm *vm, struct options *o
 			opt->disk = argv[++i];
 		} else if (strcmp(argv[i], "--ioeventfd") == 0) {
 			opt->ioeventfd = true;
+		} else if (debug_is_option(argv[i])) {
+			if (debug_parse_option(argv[i], &opt->debug) < 0) {
+				fprintf(stderr, "vmm: %s (see ./run --help)\n", opt->debug.message);
+				return 2;
+			}
 		} else if (argv[i][0] == '-' || opt->guest) {
 			fprintf(stderr, "vmm: unexpected argument '%s' (see ./run --help)\n",
 				argv[i]);
