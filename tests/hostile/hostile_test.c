@@ -8,7 +8,8 @@
  * guest into GUEST_DIR/hostile/NAME.bin and copies the `;!` lines, without the
  * marker, into NAME.case beside it:
  *   run: ARGS     the VMM's arguments, split at spaces; GUEST is this case's
- *                 NAME.bin, GUESTS the directory of the hostile guests
+ *                 NAME.bin, GUESTS the directory of the hostile guests, FIFO a
+ *                 FIFO nobody writes to
  *   status: N     the exit status the VMM must give
  *   says: TEXT    the output (stdout and stderr together) holds TEXT
  *   once: TEXT    ... exactly once
@@ -29,11 +30,14 @@
 #include "run_vmm.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef HOSTILE_CASES
 #error "HOSTILE_CASES must say how many cases the Makefile built"
@@ -81,8 +85,8 @@ static void unescape(char *text)
 		if (from[0] == '\\' && from[1] == 'n') {
 			*to++ = '\n';
 			from++;
-		} else if (from[0] == '\\' && from[1] == 'x' && sscanf(from + 2, "%2x", &byte) == 1 &&
-			   byte != 0) {
+		} else if (from[0] == '\\' && from[1] == 'x' &&
+			   sscanf(from + 2, "%2x", &byte) == 1 && byte != 0) {
 			*to++ = (char)byte;
 			from += 3;
 		} else {
@@ -170,7 +174,8 @@ static void load_case(const char *file)
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct hostile_case *)a)->name, ((const struct hostile_case *)b)->name);
+	return strcmp(((const struct hostile_case *)a)->name,
+		      ((const struct hostile_case *)b)->name);
 }
 
 static void load_cases(void)
@@ -197,7 +202,18 @@ static void load_cases(void)
 	}
 }
 
-/* The run line as arguments, GUEST and GUESTS replaced. */
+/* A FIFO with no writer, made for this case's process (Check forks one per case). */
+static char fifo_path[64];
+
+static const char *fifo(void)
+{
+	snprintf(fifo_path, sizeof(fifo_path), "/tmp/hostile-fifo-%d", (int)getpid());
+	unlink(fifo_path);
+	ck_assert_msg(mkfifo(fifo_path, 0600) == 0, "mkfifo %s: %s", fifo_path, strerror(errno));
+	return fifo_path;
+}
+
+/* The run line as arguments, GUEST, GUESTS and FIFO replaced. */
 static void build_args(const struct hostile_case *c, char *words, const char *args[MAX_ARGS],
 		       char guest[1024])
 {
@@ -211,6 +227,8 @@ static void build_args(const struct hostile_case *c, char *words, const char *ar
 			args[n++] = guest;
 		else if (strcmp(word, "GUESTS") == 0)
 			args[n++] = HOSTILE_DIR;
+		else if (strcmp(word, "FIFO") == 0)
+			args[n++] = fifo();
 		else
 			args[n++] = word;
 	}
@@ -229,8 +247,8 @@ static void check_expect(const struct hostile_case *c, const struct expect *e, c
 		break;
 	case ONCE:
 		ck_assert_msg(occurrences(out, e->text) == 1,
-			      "%s: '%s' is in the output %u times, not once:\n%s", c->name,
-			      e->text, occurrences(out, e->text), out);
+			      "%s: '%s' is in the output %u times, not once:\n%s", c->name, e->text,
+			      occurrences(out, e->text), out);
 		break;
 	case NEVER:
 		ck_assert_msg(!strstr(out, e->text), "%s: '%s' is in the output:\n%s", c->name,
@@ -268,6 +286,8 @@ static void run_case(const struct hostile_case *c)
 	setrlimit(RLIMIT_CPU, &cpu);
 	int status = run_vmm_argv(input, out, sizeof(out), args);
 	free(fill);
+	if (fifo_path[0])
+		unlink(fifo_path);
 	ck_assert_msg(status == c->status, "%s: ./run %s exited with %d, not %d:\n%s", c->name,
 		      c->run, status, c->status, out);
 	for (unsigned i = 0; i < c->n_expects; i++)
