@@ -64,8 +64,7 @@ enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsi
 }
 /* book:end port-out */
 
-enum after_exit port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size,
-			unsigned count)
+enum after_exit port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size, unsigned count)
 {
 	if (port == PORT_CONSOLE) {
 		memset(data, PORT_CONSOLE, (size_t)size * count);

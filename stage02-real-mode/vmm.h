@@ -120,8 +120,7 @@ void vcpu_destroy(struct vcpu *vcpu);
 /* devices.c */
 enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
 			 unsigned count);
-enum after_exit port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size,
-			unsigned count);
+enum after_exit port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned size, unsigned count);
 enum after_exit mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
 			    bool is_write);
 

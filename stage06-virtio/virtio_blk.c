@@ -340,6 +340,7 @@ static int blk_read(struct virtio_blk *blk, const struct virtq_chain *chain, uin
 	return 0;
 }
 
+/* book:begin blk-write */
 /*
  * A write is stable once it is complete if the driver did not negotiate
  * VIRTIO_BLK_F_FLUSH, which the device offered (5.2.6.2, case 1): without
@@ -374,6 +375,7 @@ static int blk_write(struct virtio_blk *blk, const struct virtq_chain *chain, ui
 	blk->stats.bytes_written += bytes;
 	return 0;
 }
+/* book:end blk-write */
 
 /* Nothing is ever written to a read-only image, so there is nothing to make stable. */
 static int blk_flush(struct virtio_blk *blk, struct virtio_why *why)

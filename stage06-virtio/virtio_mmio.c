@@ -31,8 +31,8 @@
 	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |            \
 	 VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED)
 
-#define ACCESS_R  1
-#define ACCESS_W  2
+#define ACCESS_R 1
+#define ACCESS_W 2
 #define ACCESS_RW 3
 
 static const struct mmio_register {
@@ -133,6 +133,7 @@ static void raise_interrupt(struct virtio_mmio *t, uint32_t reason)
 }
 /* book:end mmio-irq */
 
+/* book:begin reset */
 /*
  * The device cannot go on (2.1.2): it says so in Status, and, once the driver
  * is live, with a configuration change interrupt (3.2.1). It serves no
@@ -163,6 +164,7 @@ static void reset(struct virtio_mmio *t)
 	t->interrupt_status = 0;
 	update_irq(t);
 }
+/* book:end reset */
 
 void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_host *host,
 		      const struct virtio_device *device)
@@ -571,6 +573,7 @@ static void write_register(struct virtio_mmio *t, uint64_t offset, uint32_t valu
 	}
 }
 
+/* book:begin access-rules */
 /*
  * Checks a register access; false (with a diagnostic) when it must be dropped.
  * The register at offset is looked up here, so each fault can name it.
@@ -617,6 +620,7 @@ static bool register_access_ok(struct virtio_mmio *t, uint64_t offset, unsigned 
 	}
 	return true;
 }
+/* book:end access-rules */
 
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t offset, uint8_t *data, unsigned len)
 {

@@ -27,6 +27,7 @@ int virtio_fail(struct virtio_why *why, enum virtio_fault fault, const char *for
 	return -1;
 }
 
+/* book:begin indexes */
 /* An index the driver moves while we look: one aligned 16-bit load, then little-endian. */
 static uint16_t load_index(const uint8_t *field)
 {
@@ -46,6 +47,7 @@ static void store_index(uint8_t *field, uint16_t value)
 	memcpy(&raw, bytes, sizeof(raw));
 	__atomic_store_n((uint16_t *)(void *)field, raw, __ATOMIC_RELEASE);
 }
+/* book:end indexes */
 
 void virtq_reset(struct virtq *vq, uint16_t size_max)
 {
@@ -80,6 +82,7 @@ void virtq_set_address(struct virtq *vq, unsigned area, bool high, uint32_t valu
 	vq->areas_set |= (uint8_t)area;
 }
 
+/* book:begin virtq-enable */
 /* One area of the queue: aligned, not wrapping, wholly in RAM; its host address in *host. */
 static int map_area(const struct virtq_memory *mem, const char *name, uint64_t gpa, uint32_t bytes,
 		    unsigned align, uint8_t **host, struct virtio_why *why)
@@ -130,6 +133,7 @@ int virtq_enable(struct virtq *vq, const struct virtq_memory *mem, struct virtio
 	vq->ready = true;
 	return 0;
 }
+/* book:end virtq-enable */
 
 /* book:begin virtq-walk */
 /*

@@ -12,27 +12,27 @@
 #include "virtio_mmio.h"
 
 /* Where the driver puts things in guest RAM (a queue of up to VIRTQ_SIZE_MAX entries). */
-#define DRIVER_DESC_GPA   0x0000  /* descriptor table: 16 * 256 = 4 KiB */
-#define DRIVER_AVAIL_GPA  0x1000  /* available ring: 6 + 2 * 256 bytes */
-#define DRIVER_USED_GPA   0x2000  /* used ring: 6 + 8 * 256 bytes */
-#define DRIVER_HEADER_GPA 0x3000  /* request headers: 16 bytes per descriptor slot */
-#define DRIVER_STATUS_GPA 0x4000  /* status bytes: 1 per descriptor slot */
-#define DRIVER_DATA_GPA   0x10000 /* data buffers from here on */
-#define DRIVER_RAM_MIN    0x20000 /* the least RAM the layout above needs */
+#define DRIVER_DESC_GPA 0x0000 /* descriptor table: 16 * 256 = 4 KiB */
+#define DRIVER_AVAIL_GPA 0x1000 /* available ring: 6 + 2 * 256 bytes */
+#define DRIVER_USED_GPA 0x2000 /* used ring: 6 + 8 * 256 bytes */
+#define DRIVER_HEADER_GPA 0x3000 /* request headers: 16 bytes per descriptor slot */
+#define DRIVER_STATUS_GPA 0x4000 /* status bytes: 1 per descriptor slot */
+#define DRIVER_DATA_GPA 0x10000 /* data buffers from here on */
+#define DRIVER_RAM_MIN 0x20000 /* the least RAM the layout above needs */
 
 #define RECORDED_REPORTS 32
-#define RECORDED_LEVELS  64
+#define RECORDED_LEVELS 64
 
 /* RAM, and what the device did through its host callbacks. */
 struct test_host {
 	uint8_t *ram; /* aligned to 4 KiB, as mmap'ed RAM would be */
 	uint64_t ram_size;
 	char reports[RECORDED_REPORTS][VIRTIO_WHY_MAX];
-	unsigned nreports;           /* may count past RECORDED_REPORTS: the rest are dropped */
+	unsigned nreports; /* may count past RECORDED_REPORTS: the rest are dropped */
 	int levels[RECORDED_LEVELS]; /* the first set_irq calls, in order */
-	unsigned nlevels;            /* may count past RECORDED_LEVELS */
-	int level;                   /* the line now */
-	unsigned repeats;            /* set_irq calls that changed nothing: there should be none */
+	unsigned nlevels; /* may count past RECORDED_LEVELS */
+	int level; /* the line now */
+	unsigned repeats; /* set_irq calls that changed nothing: there should be none */
 };
 
 /* Zeroed RAM of ram_size bytes, nothing recorded. free(h->ram) after. */
@@ -61,7 +61,7 @@ struct segment {
 struct driver {
 	struct virtio_mmio *t;
 	struct test_host *h;
-	uint16_t size;      /* the queue's */
+	uint16_t size; /* the queue's */
 	uint16_t avail_idx; /* the driver's copy of avail.idx */
 	uint16_t used_seen; /* used entries taken */
 	uint16_t next_desc; /* where the next chain's descriptors go, round the table */

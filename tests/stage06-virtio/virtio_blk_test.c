@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RAM_SIZE    0x40000
-#define SECTORS     64 /* the image's */
+#define RAM_SIZE 0x40000
+#define SECTORS 64 /* the image's */
 #define IMAGE_BYTES (SECTORS * VIRTIO_BLK_SECTOR_SIZE)
-#define DATA        DRIVER_DATA_GPA
-#define FEATURES    (VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_BLK_F_FLUSH))
-#define NOBODY      65534
+#define DATA DRIVER_DATA_GPA
+#define FEATURES (VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_BLK_F_FLUSH))
+#define NOBODY 65534
 #define ALL_STATUS                                                                                 \
 	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |            \
 	 VIRTIO_STATUS_DRIVER_OK)

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FAKE_ID       42
-#define FAKE_FEATURE  3 /* a device-specific feature the fake offers */
+#define FAKE_ID 42
+#define FAKE_FEATURE 3 /* a device-specific feature the fake offers */
 #define FAKE_FEATURES (VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(FAKE_FEATURE))
-#define QUEUE_MAX     16
+#define QUEUE_MAX 16
 #define ALL_STATUS                                                                                 \
 	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |            \
 	 VIRTIO_STATUS_DRIVER_OK)
@@ -25,8 +25,8 @@ static struct fake {
 	unsigned served;
 	uint16_t heads[64];
 	uint64_t features; /* as given to the last serve */
-	int result;        /* what serve returns */
-	bool leave_fault;  /* serve leaves a fault in why */
+	int result; /* what serve returns */
+	bool leave_fault; /* serve leaves a fault in why */
 } fake;
 
 static int fake_serve(void *ctx, unsigned queue, const struct virtq_chain *chain, uint64_t features,
@@ -340,7 +340,7 @@ START_TEST(status_follows_the_initialization_sequence)
 	ASSERT_REG(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	mmio_write32(&t, VIRTIO_MMIO_DRIVER_FEATURES, 1); /* VERSION_1 */
-	ck_assert_uint_eq(virtio_mmio_features(&t), 0);   /* nothing negotiated yet */
+	ck_assert_uint_eq(virtio_mmio_features(&t), 0); /* nothing negotiated yet */
 	mmio_write32(&t, VIRTIO_MMIO_STATUS, ALL_STATUS & ~(uint32_t)VIRTIO_STATUS_DRIVER_OK);
 	ASSERT_REG(VIRTIO_MMIO_STATUS, ALL_STATUS & ~(uint32_t)VIRTIO_STATUS_DRIVER_OK);
 	ck_assert_uint_eq(virtio_mmio_features(&t), VIRTIO_FEATURE(VIRTIO_F_VERSION_1));
@@ -520,7 +520,7 @@ START_TEST(reset_forgets_every_queue_and_feature)
 	ck_assert_int_eq(test_host_irq(&h), 0);
 	ck_assert_uint_eq(virtio_mmio_features(&t), 0);
 	ASSERT_REG(VIRTIO_MMIO_DEVICE_FEATURES, 1u << FAKE_FEATURE); /* select back at 0 */
-	ASSERT_REG(VIRTIO_MMIO_QUEUE_NUM_MAX, QUEUE_MAX);            /* queue select back at 0 */
+	ASSERT_REG(VIRTIO_MMIO_QUEUE_NUM_MAX, QUEUE_MAX); /* queue select back at 0 */
 	ASSERT_REG(VIRTIO_MMIO_QUEUE_READY, 0);
 	ck_assert_uint_eq(t.queue[0].size, QUEUE_MAX);
 

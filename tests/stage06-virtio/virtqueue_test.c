@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define RAM_SIZE DRIVER_RAM_MIN
-#define SIZE     8 /* the queue's, unless a test says otherwise */
+#define SIZE 8 /* the queue's, unless a test says otherwise */
 
 static struct test_host h;
 static struct driver d; /* for driver_set_desc/driver_offer: no transport here */
@@ -472,6 +472,7 @@ static Suite *virtqueue_suite(void)
 	suite_add_tcase(s, layout);
 
 	tcase_add_checked_fixture(rings, setup, teardown);
+	tcase_set_timeout(rings, 60); /* 70,000 buffers: seconds in an emulated host */
 	tcase_add_test(rings, an_empty_ring_gives_nothing);
 	tcase_add_test(rings, a_chain_comes_out_checked_and_in_order);
 	tcase_add_test(rings, used_entries_carry_head_and_length);

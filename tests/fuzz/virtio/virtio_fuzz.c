@@ -6,7 +6,7 @@
  *
  * Built two ways:
  * - with clang -fsanitize=fuzzer,address,undefined, it is the fuzzer
- *   (make -f virtio.mk fuzz): any crash, sanitizer report or broken invariant
+ *   (make -C stage06-virtio fuzz): any crash, sanitizer report or broken invariant
  *   aborts, and libFuzzer keeps the input;
  * - with -DFUZZ_REPLAY, it is a Check test that replays every input of the
  *   corpus kept in tests/fuzz/corpus/virtio, and, given --write-seeds DIR,
@@ -48,28 +48,28 @@
 	} while (0)
 #endif
 
-#define RAM_SIZE      DRIVER_RAM_MIN
+#define RAM_SIZE DRIVER_RAM_MIN
 #define IMAGE_SECTORS 32
-#define IMAGE_BYTES   (IMAGE_SECTORS * VIRTIO_BLK_SECTOR_SIZE)
+#define IMAGE_BYTES (IMAGE_SECTORS * VIRTIO_BLK_SECTOR_SIZE)
 
-#define FLAG_READ_ONLY    0x01
-#define FLAG_START        0x02
-#define FLAG_FLUSH        0x04
-#define FLAG_RO_FEATURE   0x08
+#define FLAG_READ_ONLY 0x01
+#define FLAG_START 0x02
+#define FLAG_FLUSH 0x04
+#define FLAG_RO_FEATURE 0x08
 #define FLAG_MORE_FEATURE 0x80
 
 enum op {
-	OP_MMIO_WRITE,  /* offset: 2 bytes, width: 1, value: width bytes */
-	OP_MMIO_READ,   /* offset: 2 bytes, width: 1 */
-	OP_POKE_RAM,    /* gpa: 4 bytes, count: 1, then count bytes */
-	OP_DESC,        /* index: 1, address mode: 1, address: 4 or 8, len: 4, flags: 1, next: 2 */
-	OP_OFFER,       /* head: 2 bytes, into the available ring */
-	OP_KICK,        /* queue: 1 byte, written to QueueNotify */
+	OP_MMIO_WRITE, /* offset: 2 bytes, width: 1, value: width bytes */
+	OP_MMIO_READ, /* offset: 2 bytes, width: 1 */
+	OP_POKE_RAM, /* gpa: 4 bytes, count: 1, then count bytes */
+	OP_DESC, /* index: 1, address mode: 1, address: 4 or 8, len: 4, flags: 1, next: 2 */
+	OP_OFFER, /* head: 2 bytes, into the available ring */
+	OP_KICK, /* queue: 1 byte, written to QueueNotify */
 	OP_BLK_REQUEST, /* type: 1, sector: 1 or 9, data gpa: 2, data length: 2 */
 	OP_NOTIFY_DIRECT, /* queue: 1 byte, through virtio_mmio_notify (the --ioeventfd path) */
-	OP_AVAIL_IDX,     /* idx: 2 bytes, written to avail.idx */
-	OP_ACK,           /* InterruptACK with what InterruptStatus says */
-	OP_RESTART,       /* size byte: the driver's initialization again, that queue size */
+	OP_AVAIL_IDX, /* idx: 2 bytes, written to avail.idx */
+	OP_ACK, /* InterruptACK with what InterruptStatus says */
+	OP_RESTART, /* size byte: the driver's initialization again, that queue size */
 	OP_COUNT
 };
 
@@ -400,7 +400,7 @@ static void mmio_w(struct seed *s, uint16_t offset, uint32_t value)
 {
 	put8(s, OP_MMIO_WRITE);
 	put16(s, (uint16_t)(offset % 0x140)); /* as mmio_access() maps it */
-	put8(s, 2);                           /* width 4 */
+	put8(s, 2); /* width 4 */
 	put32(s, value);
 }
 
@@ -456,8 +456,8 @@ static void write_seeds(const char *dir)
 
 	started(&s, FLAG_FLUSH, 3);
 	blk(&s, VIRTIO_BLK_T_IN, IMAGE_SECTORS, 0, 512); /* past the capacity */
-	blk(&s, VIRTIO_BLK_T_OUT, 0, 0, 100);            /* not whole sectors */
-	put8(&s, OP_BLK_REQUEST);                        /* a sector that overflows */
+	blk(&s, VIRTIO_BLK_T_OUT, 0, 0, 100); /* not whole sectors */
+	put8(&s, OP_BLK_REQUEST); /* a sector that overflows */
 	put8(&s, VIRTIO_BLK_T_OUT);
 	put8(&s, 0xff);
 	put64(&s, UINT64_C(1) << 55);

@@ -1,5 +1,5 @@
 /*
- * blk_bench: what virtio-blk's request path costs, against the bare system calls.
+ * blk: what virtio-blk's request path costs, against the bare system calls.
  *
  * The device (virtio_blk.c behind virtio_mmio.c) serves 4 KiB and 64 KiB reads
  * and writes that a driver (tests/lib/virtio_driver.c) hands it through a real
@@ -18,7 +18,7 @@
  * percentile). The page cache holds the image, so this is the request path,
  * not the disk. It prints figures and asserts nothing.
  *
- * usage: blk_bench [ROUNDS]
+ * usage: blk [ROUNDS]
  */
 #include "virtio_driver.h"
 
@@ -30,12 +30,12 @@
 #include <unistd.h>
 
 #define IMAGE_BYTES (64u << 20)
-#define RAM_SIZE    0x40000
-#define ROUNDS      21
+#define RAM_SIZE 0x40000
+#define ROUNDS 21
 #define CHUNK_BYTES (64u << 20) /* per (operation, size), each way, each round */
 /* Taken in turn, at the same offsets; four times a 1 MiB L2 cache, which the other side fills. */
 #define SLICE_BYTES (4u << 20)
-#define FEATURES    (VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_BLK_F_FLUSH))
+#define FEATURES (VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_BLK_F_FLUSH))
 
 struct bench {
 	struct test_host h;
@@ -74,7 +74,7 @@ static double now_s(void)
 
 static void die(const char *what)
 {
-	fprintf(stderr, "blk_bench: %s\n", what);
+	fprintf(stderr, "blk: %s\n", what);
 	exit(1);
 }
 
