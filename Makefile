@@ -113,7 +113,7 @@ fuzz: deps-ok
 	@tools/deps check fuzz
 	@$(MAKE) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk fuzz \
 		FUZZ_SECONDS=$(FUZZ_SECONDS)
-	@$(MAKE) --no-print-directory -C stage06-virtio -f virtio.mk fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory -C stage06-virtio fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 .PHONY: check-fuzz-replay fuzz
 
 # make bench: what stage05's run loop costs per exit, against a bare KVM_RUN loop (figures only).
