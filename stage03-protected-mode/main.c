@@ -52,6 +52,7 @@ static void usage(FILE *out)
 		STATUS_TIMED_OUT, GUEST_LOAD_ADDR, GUEST_LOAD_ADDR, GUEST_STACK_TOP,
 		GUEST_MEM_SIZE - 1, GDT_ADDR, PAGE_DIR_ADDR, REMAP_VIRT, REMAP_PHYS, PORT_CONSOLE,
 		PORT_CONSOLE, PORT_CONSOLE, PORT_REPORT);
+	debug_usage(out);
 }
 
 static const struct entry *find_entry(const char *name)
@@ -81,6 +82,7 @@ struct options {
 	const struct entry *entry; /* --entry */
 	bool stats; /* --stats */
 	double timeout; /* --timeout, in seconds; 0 for none */
+	struct debugger debug; /* --step, --gdb */
 };
 
 /* book:begin exit-status */
@@ -101,7 +103,7 @@ static int exit_status(enum run_outcome outcome)
 /* book:end exit-status */
 
 /* book:begin run-guest */
-static int run_guest(struct vm *vm, const struct options *opt)
+static int run_guest(struct vm *vm, struct options *opt)
 {
 	struct vcpu vcpu = {.fd = -1};
 	struct run_stats stats = {0};
@@ -110,9 +112,10 @@ static int run_guest(struct vm *vm, const struct options *opt)
 	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 &&
 	    vm_load_guest(vm, opt->guest) == 0 && vcpu_create(vm, &vcpu) == 0 &&
 	    opt->entry->set(&vcpu) == 0 &&
-	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0)) {
+	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0) &&
+	    debug_start(&vcpu, &opt->debug, opt->guest) == 0) {
 		vcpu.stats = opt->stats ? &stats : NULL;
-		outcome = vcpu_run(&vcpu);
+		outcome = debug_finish(&vcpu, vcpu_run(&vcpu));
 	}
 	if (outcome != RUN_FINISHED)
 		fprintf(stderr, "vmm: %s\n", vm->error);
@@ -162,6 +165,11 @@ static int parse_options(int argc, char **argv, struct vm *vm, struct options *o
 				for (size_t e = 0; e < N_ENTRIES; e++)
 					fprintf(stderr, " %s", entries[e].name);
 				fprintf(stderr, " (see ./run --help)\n");
+				return 2;
+			}
+		} else if (debug_is_option(argv[i])) {
+			if (debug_parse_option(argv[i], &opt->debug) < 0) {
+				fprintf(stderr, "vmm: %s (see ./run --help)\n", opt->debug.message);
 				return 2;
 			}
 		} else if (argv[i][0] == '-' || opt->guest) {

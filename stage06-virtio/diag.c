@@ -60,6 +60,8 @@ void trace_exit(FILE *out, const struct vcpu *vcpu)
 {
 	const struct kvm_run *run = vcpu->run;
 
+	if (run->exit_reason == KVM_EXIT_DEBUG && vcpu->debug)
+		return; /* a step or a breakpoint: --step says it its own way */
 	fprintf(out, "exit %s", exit_reason_name(run->exit_reason));
 	if (run->exit_reason == KVM_EXIT_IO) {
 		const uint8_t *data = (const uint8_t *)run + run->io.data_offset;

@@ -46,6 +46,7 @@ static void usage(FILE *out)
 		GUEST_MEM_SIZE - 1, GDT_ADDR, PML4_ADDR, COM1_BASE, COM1_BASE + COM1_PORTS - 1,
 		COM1_IRQ, PORT_CONSOLE, PORT_REPORT, PORT_DONE, VIRTIO_MMIO_BASE,
 		VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE - 1, DISK_IRQ);
+	debug_usage(out);
 }
 
 /* The defaults live beside the VMM binary: build/vmm, build/guests/, build/disk.img. */
@@ -67,6 +68,7 @@ struct options {
 	bool ioeventfd; /* --ioeventfd */
 	bool stats; /* --stats */
 	double timeout; /* --timeout, in seconds; 0 for none */
+	struct debugger debug; /* --step, --gdb */
 };
 
 /* book:begin exit-status */
@@ -87,7 +89,7 @@ static int exit_status(const struct vm *vm, enum run_outcome outcome)
 /* book:end exit-status */
 
 /* book:begin run-guest */
-static int run_guest(struct vm *vm, const struct options *opt)
+static int run_guest(struct vm *vm, struct options *opt)
 {
 	struct vcpu vcpu = {.fd = -1};
 	struct run_stats stats = {0};
@@ -97,11 +99,12 @@ static int run_guest(struct vm *vm, const struct options *opt)
 	    vm_load_guest(vm, opt->guest) == 0 && disk_open(vm, opt->disk) == 0 &&
 	    (!opt->ioeventfd || disk_use_ioeventfd(vm) == 0) && vcpu_create(vm, &vcpu) == 0 &&
 	    vcpu_set_long_mode(&vcpu) == 0 && vcpu_watch(&vcpu) == 0 &&
-	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0)) {
+	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0) &&
+	    debug_start(&vcpu, &opt->debug, opt->guest) == 0) {
 		terminal_take(STDIN_FILENO); /* if stdin is a terminal: keys go to the guest */
 		if (serial_start_input(vm, STDIN_FILENO) == 0) {
 			vcpu.stats = opt->stats ? &stats : NULL;
-			outcome = vcpu_run(&vcpu);
+			outcome = debug_finish(&vcpu, vcpu_run(&vcpu));
 		}
 	}
 	terminal_restore();
@@ -158,6 +161,11 @@ static int parse_options(int argc, char **argv, struct vm *vm, struct options *o
 			opt->disk = argv[++i];
 		} else if (strcmp(argv[i], "--ioeventfd") == 0) {
 			opt->ioeventfd = true;
+		} else if (debug_is_option(argv[i])) {
+			if (debug_parse_option(argv[i], &opt->debug) < 0) {
+				fprintf(stderr, "vmm: %s (see ./run --help)\n", opt->debug.message);
+				return 2;
+			}
 		} else if (argv[i][0] == '-' || opt->guest) {
 			fprintf(stderr, "vmm: unexpected argument '%s' (see ./run --help)\n",
 				argv[i]);

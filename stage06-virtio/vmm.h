@@ -227,6 +227,7 @@ struct vcpu {
 	double timeout; /* seconds, when a timer was set (--timeout) */
 	timer_t timer; /* that timer: it signals this vCPU's thread */
 	volatile sig_atomic_t timed_out; /* set by the timer's signal handler */
+	struct debugger *debug; /* --step, --gdb: debug.h (NULL: not debugging) */
 	timer_t watchdog; /* wakes the vCPU's thread every second (vcpu_watch) */
 	bool watching; /* the watchdog timer exists */
 };
@@ -322,5 +323,7 @@ const char *exit_reason_name(uint32_t reason);
 void trace_exit(FILE *out, const struct vcpu *vcpu);
 void diag_dump(struct vcpu *vcpu, FILE *out);
 void stats_print(FILE *out, const struct run_stats *stats);
+
+#include "debug.h" /* --step and --gdb, the same in every x86 stage */
 
 #endif

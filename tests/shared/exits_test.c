@@ -339,6 +339,12 @@ START_TEST(exits_never_asked_for_are_named)
 }
 END_TEST
 
+#ifdef VCPUS_MAX /* stage07 on: several vCPUs, and each trace line names its own */
+#define TRACE_VCPU "vCPU 0: "
+#else
+#define TRACE_VCPU ""
+#endif
+
 START_TEST(trace_shows_where_port_io_and_mmio_went)
 {
 	struct fake_exit l;
@@ -350,9 +356,9 @@ START_TEST(trace_shows_where_port_io_and_mmio_went)
 	trace_exit(l.vm.log, &l.vcpu);
 	mmio(&l, 0x200000, 4, true);
 	trace_exit(l.vm.log, &l.vcpu);
-	ck_assert_str_eq(log_of_exit(&l),
-			 "exit KVM_EXIT_IO out port=0x3f8 size=2 count=1 value=0x1234\n"
-			 "exit KVM_EXIT_IO in port=0x3f8 size=2 count=1\n"
+	ck_assert_str_eq(log_of_exit(&l), TRACE_VCPU
+			 "exit KVM_EXIT_IO out port=0x3f8 size=2 count=1 value=0x1234\n" TRACE_VCPU
+			 "exit KVM_EXIT_IO in port=0x3f8 size=2 count=1\n" TRACE_VCPU
 			 "exit KVM_EXIT_MMIO write addr=0x200000 len=4\n");
 	fake_finish(&l);
 }

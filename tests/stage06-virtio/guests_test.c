@@ -432,7 +432,9 @@ static void driver_proof(const char *guest, bool ioeventfd, uint64_t interrupts)
 	struct image d;
 
 	start_with_disk(&f, guest, &d, ioeventfd);
-	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
+	enum run_outcome outcome = run_to_end(&f);
+	ck_assert_msg(outcome == RUN_FINISHED, "outcome %d: %s\n%s", outcome, f.vm.error,
+		      dump_of(&f.vcpu));
 	ck_assert_uint_eq(f.vm.status, 0);
 	struct kvm_regs regs = regs_of(&f);
 	ck_assert_uint_eq(regs.rbx, IMAGE_SECTORS);
