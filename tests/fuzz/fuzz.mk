@@ -24,7 +24,8 @@ $(BUILD)/fuzz/$(1)_fuzz_replay: $(FUZZ_SRC)/$(1)/$(1)_fuzz.c $(FUZZ_SRC)/replay.
 	@mkdir -p $$(@D)
 	$$(CC) $$(REPLAY_CFLAGS) -DTEST_NAME='"$(STAGE)/$(1)_fuzz_replay"' \
 		-DCORPUS_DIR='"$(abspath $(CORPORA))/$(1)"' $$(LDFLAGS) -o $$@ $$< \
-		$(FUZZ_SRC)/replay.c ../tests/lib/kvm_check.c $$(OBJS) $$(CHECK_FLAGS)
+		$(FUZZ_SRC)/replay.c ../tests/lib/kvm_check.c $$(OBJS) $$(CHECK_FLAGS) \
+		$$(call DISASM_FOR,$(1)_fuzz_replay)
 endef
 $(foreach f,$(FUZZERS),$(eval $(call replay_rule,$(f))))
 
@@ -36,11 +37,11 @@ seeds: $(REPLAYS)
 	@for f in $(FUZZERS); do ./$(BUILD)/fuzz/$${f}_fuzz_replay --write-seeds $(CORPORA)/$$f; done
 
 # libFuzzer: clang, with its own sanitizers, in its own build directory, from the stage's
-# sources (all but main.c). New inputs go to build/fuzz/NAME/corpus; the corpus in tests/
+# sources (all but main.c; no Capstone: tests/lib/no_disasm.c). New inputs go to build/fuzz/NAME/corpus; the corpus in tests/
 # is read, never written. A crash, a leak, or an input running over 10 s fails the run.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-FUZZ_SRCS    := $(filter-out main.c,$(wildcard *.c))
+FUZZ_SRCS    := $(filter-out main.c disasm.c,$(wildcard *.c)) ../tests/lib/no_disasm.c
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 -g -fno-omit-frame-pointer -pthread \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. -I$(FUZZ_SRC)
 define fuzzer_rule

@@ -38,4 +38,4 @@ $(BUILD)/tests/hostile_test: $(BUILD)/tests/%: $(HOSTILE)/%.c $(OBJS) $(TEST_LIB
 			     | need-check
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -DHOSTILE_CASES=$(words $(HOSTILE_ASM)) $(LDFLAGS) -o $@ $< \
-		$(filter %.c,$(TEST_LIB)) $(OBJS) $(CHECK_FLAGS)
+		$(filter %.c,$(TEST_LIB)) $(OBJS) $(CHECK_FLAGS) $(call DISASM_FOR,$*)
