@@ -146,10 +146,9 @@ START_TEST(trace_of_io_data_outside_kvm_run_reads_none_of_it)
 		run->io.data_offset = offsets[i];
 		trace_exit(out, &f.vcpu);
 		fclose(out);
-		ck_assert_str_eq(line, i == 0 ? "exit KVM_EXIT_IO out port=0xe9 size=4 count=1 "
-						"value=0x41\n"
-					      : "exit KVM_EXIT_IO out port=0xe9 size=4 count=1 "
-						"value=0x0\n");
+		/* Later stages may say more before it (which vCPU): the line's end is the point. */
+		assert_contains(line, i == 0 ? "out port=0xe9 size=4 count=1 value=0x41\n"
+					     : "out port=0xe9 size=4 count=1 value=0x0\n");
 		free(line);
 		fake_finish(&f);
 	}
