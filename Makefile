@@ -5,6 +5,7 @@
 #                        its last lines say which lanes ran the KVM tests (tools/lanes)
 #   make check-stage02   one stage's tests (in an emulated host too, if /dev/kvm is not usable)
 #   make check SANITIZE=1  the same with ASan + UBSan
+#   make fuzz FUZZ_SECONDS=60  every fuzzer for that long each (tests/fuzz); fails on a crash
 #   make check-emulated-stage02  one stage's tests in an emulated x86 host whose KVM is
 #                        hardware-style (AMD SVM under qemu): for a machine without usable KVM
 #   make diffs           diffs/stageNN-*.diff: each stage against the one before
@@ -53,6 +54,7 @@ check: deps-ok test-deps-ok
 	@rm -rf $(LANES) && mkdir -p $(LANES)
 	@status=0; for d in $(STAGE_DIRS); do ( $(call native_lane,$$d) ) || status=1; done; \
 	$(MAKE) --no-print-directory check-emulated-x86 || status=1; \
+	$(MAKE) --no-print-directory check-fuzz-replay || status=1; \
 	$(if $(SANITIZE),echo "book: checked by the plain make check (its commands run the plain builds)";, \
 	$(MAKE) --no-print-directory check-book || status=1;) \
 	$(if $(SANITIZE),,$(MAKE) --no-print-directory check-tools || status=1;) \
@@ -124,6 +126,18 @@ build/hosts/run-suites: tests/lib/run_suites.c
 check-tools:
 	@echo "== tools: ./run without KVM (tests/tools/emulated_run_test.py)"
 	@/usr/bin/python3 tests/tools/emulated_run_test.py
+
+# The fuzzers (tests/fuzz): `make check` replays their corpora as Check tests, plainly or
+# with SANITIZE=1; `make fuzz` runs libFuzzer on each for FUZZ_SECONDS, stage06's included.
+FUZZ_SECONDS ?= 60
+check-fuzz-replay: deps-ok test-deps-ok
+	@$(MAKE) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk replay
+fuzz: deps-ok
+	@tools/deps check fuzz
+	@$(MAKE) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk fuzz \
+		FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory -C stage06-virtio fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+.PHONY: check-fuzz-replay fuzz
 
 # make bench: one table of what each stage costs (start-up, CPU time, memory, exits,
 # virtio-blk), each figure a ratio to a reference measured in the same run and place:

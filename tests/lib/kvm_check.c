@@ -69,6 +69,23 @@ void tcase_add_kvm_test(TCase *tc, const TTest *test)
 	skipped++;
 }
 
+void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end)
+{
+	const char *reason = kvm_unusable_reason();
+
+	if (end <= start)
+		return;
+	if (!reason) {
+		tcase_add_loop_test(tc, test, start, end);
+		kvm_ran += end - start;
+		return;
+	}
+	printf("SKIP %s (%d cases): %s (left to the emulated lane)\n", test->name, end - start,
+	       reason);
+	kvm_skipped += end - start;
+	skipped++;
+}
+
 /* One line per suite in the file LANE_RECORD names: "STAGE/suite ran skipped". */
 static void record_lane(void)
 {

@@ -12,6 +12,9 @@
  */
 void tcase_add_kvm_test(TCase *tc, const TTest *test);
 
+/* The same for a loop test (Check's tcase_add_loop_test): end - start KVM tests. */
+void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end);
+
 /*
  * Adds a test that needs something the machine may lack (a pseudo-terminal, ...):
  * `missing` says what is missing, or is NULL when nothing is. A missing need is

@@ -116,6 +116,45 @@ START_TEST(io_of_a_size_no_port_has_is_refused)
 }
 END_TEST
 
+/* A device may read the first item: an exit with none, its data at kvm_run's end, stops. */
+START_TEST(io_of_no_items_is_refused)
+{
+	struct fake_exit f;
+	struct kvm_run *run = fake_io(&f, KVM_EXIT_IO_OUT, PORT_REPORT, 1, 0);
+
+	run->io.data_offset = sizeof(f.page);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), STOP_WITH_ERROR);
+	ck_assert_str_eq(f.vm.error, "KVM_EXIT_IO: a count of 0 items");
+	ck_assert_uint_eq(f.vm.reports, 0);
+	fake_finish(&f);
+}
+END_TEST
+
+/* --trace reads the first item only where it lies inside kvm_run, whatever the offset. */
+START_TEST(trace_of_io_data_outside_kvm_run_reads_none_of_it)
+{
+	static const uint64_t offsets[] = {4095, 4096, 4097, UINT64_MAX - 1, UINT64_MAX};
+	struct fake_exit f;
+
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		struct kvm_run *run = fake_io(&f, KVM_EXIT_IO_OUT, PORT_CONSOLE, 4, 1);
+		char *line = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&line, &len);
+
+		f.page[4095] = 0x41;
+		run->io.data_offset = offsets[i];
+		trace_exit(out, &f.vcpu);
+		fclose(out);
+		/* Later stages may say more before it (which vCPU): the line's end is the point. */
+		assert_contains(line, i == 0 ? "out port=0xe9 size=4 count=1 value=0x41\n"
+					     : "out port=0xe9 size=4 count=1 value=0x0\n");
+		free(line);
+		fake_finish(&f);
+	}
+}
+END_TEST
+
 START_TEST(every_exit_reason_in_the_headers_has_a_name)
 {
 	for (uint32_t reason = 0; reason <= KVM_EXIT_NOTIFY; reason++)
@@ -334,6 +373,8 @@ int main(void)
 	tcase_add_test(tc, reports_of_several_items_are_each_recorded);
 	tcase_add_test(tc, io_data_outside_kvm_run_is_refused);
 	tcase_add_test(tc, io_of_a_size_no_port_has_is_refused);
+	tcase_add_test(tc, io_of_no_items_is_refused);
+	tcase_add_test(tc, trace_of_io_data_outside_kvm_run_reads_none_of_it);
 	tcase_add_test(tc, every_exit_reason_in_the_headers_has_a_name);
 	tcase_add_test(tc, unknown_port_reads_all_ones_and_is_reported_once);
 	tcase_add_test(tc, unknown_mmio_reads_all_ones_and_is_reported_once);

@@ -216,6 +216,22 @@ START_TEST(received_data_raises_irq4_until_the_fifo_is_empty)
 }
 END_TEST
 
+/*
+ * Not COM1, but a port exit all the same: a rep outs to PORT_DONE ends the run at
+ * its first item, whether KVM hands the VMM one item per exit or all of them.
+ */
+START_TEST(a_string_write_to_the_done_port_finishes_with_its_first_item)
+{
+	struct fake_exit f;
+	struct kvm_run *run = fake_io(&f, KVM_EXIT_IO_OUT, PORT_DONE, 1, 3);
+
+	memcpy(f.page + run->io.data_offset, "\x05\x06\x07", 3);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), GUEST_FINISHED);
+	ck_assert_uint_eq(f.vm.status, 5);
+	fake_finish(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stage05-serial COM1");
@@ -229,6 +245,7 @@ int main(void)
 	tcase_add_test(ports, input_waits_for_rts_then_fills_the_fifo);
 	tcase_add_test(ports, dropping_rts_holds_the_rest_back);
 	tcase_add_test(ports, end_of_input_is_one_eot);
+	tcase_add_test(ports, a_string_write_to_the_done_port_finishes_with_its_first_item);
 	suite_add_tcase(s, ports);
 	tcase_set_timeout(irq, 60);
 	tcase_add_kvm_test(irq, transmitter_empty_raises_irq4_until_iir_is_read);
