@@ -67,7 +67,12 @@ enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsi
 		fflush(vm->console);
 		return RESUME_GUEST;
 	case PORT_DONE:
-		vm->status = data[(count - 1) * size]; /* the last byte written */
+		/*
+		 * The first item ends the run, as a machine that powers off stops there:
+		 * the rest of a rep outs never happens. How many items one exit carries
+		 * is KVM's choice, so no later item may change the status.
+		 */
+		vm->status = data[0];
 		return GUEST_FINISHED;
 	}
 	return unknown_port(vm, port, true, NULL, size * count);

@@ -64,13 +64,15 @@ void trace_exit(FILE *out, const struct vcpu *vcpu)
 		return; /* a step or a breakpoint: --step says it its own way */
 	fprintf(out, "exit %s", exit_reason_name(run->exit_reason));
 	if (run->exit_reason == KVM_EXIT_IO) {
-		const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
 		uint32_t first = 0;
 
+		/* Only bytes inside kvm_run: the offset is checked before any pointer is made. */
 		for (unsigned i = 0; i < run->io.size && i < sizeof(first) &&
-				     run->io.data_offset + i < vcpu->run_size;
+				     run->io.data_offset < vcpu->run_size &&
+				     i < vcpu->run_size - run->io.data_offset;
 		     i++)
-			first |= (uint32_t)data[i] << (8 * i);
+			first |= (uint32_t)((const uint8_t *)run)[run->io.data_offset + i]
+				 << (8 * i);
 		fprintf(out, " %s port=0x%x size=%u count=%u",
 			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
 			run->io.size, run->io.count);

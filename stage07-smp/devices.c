@@ -71,9 +71,14 @@ enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsi
 		pthread_mutex_unlock(&vm->lock);
 		return RESUME_GUEST;
 	case PORT_DONE:
+		/*
+		 * The first item ends the run, as a machine that powers off stops there:
+		 * the rest of a rep outs never happens. How many items one exit carries
+		 * is KVM's choice, so no later item may change the status.
+		 */
 		pthread_mutex_lock(&vm->lock); /* the first vCPU to finish sets the status */
 		if (!vm->stopping)
-			vm->status = data[(count - 1) * size]; /* the last byte written */
+			vm->status = data[0];
 		pthread_mutex_unlock(&vm->lock);
 		return GUEST_FINISHED;
 	}

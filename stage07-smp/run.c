@@ -87,6 +87,11 @@ static enum after_exit handle_io(struct vcpu *vcpu)
 		vm_fail(vcpu->vm, "KVM_EXIT_IO: size %u is not a port access size", run->io.size);
 		return STOP_WITH_ERROR;
 	}
+	/* No instruction moves no items, and a device may read the first one. */
+	if (run->io.count == 0) {
+		vm_fail(vcpu->vm, "KVM_EXIT_IO: a count of 0 items");
+		return STOP_WITH_ERROR;
+	}
 	if (run->io.data_offset > vcpu->run_size || bytes > vcpu->run_size - run->io.data_offset) {
 		vm_fail(vcpu->vm,
 			"KVM_EXIT_IO: data at offset %llu (%llu bytes) lies outside kvm_run",

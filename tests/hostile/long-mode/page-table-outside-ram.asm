@@ -10,7 +10,7 @@
 PML4_ADDR equ 0x1000            ; as in vmm.h
 PTE_PRESENT equ 1
 PTE_WRITE equ 2
-NO_MEMORY equ 0xd0000000
+NO_MEMORY equ 0xe0000000
 
 	mov rax, NO_MEMORY | PTE_PRESENT | PTE_WRITE
 	mov [PML4_ADDR], rax
