@@ -58,26 +58,29 @@ static void add_symbol(struct symbols *syms, const char *name, uint64_t value)
  */
 #define READ_SYMBOLS(Ehdr, Shdr, Sym)                                                              \
 	do {                                                                                       \
-		const Ehdr *eh = (const Ehdr *)data;                                               \
-		if (!inside(size, 0, 1, sizeof(Ehdr)) ||                                           \
-		    !inside(size, eh->e_shoff, eh->e_shnum, sizeof(Shdr)))                         \
+		Ehdr eh;                                                                           \
+		if (!inside(size, 0, 1, sizeof(Ehdr)))                                             \
 			return "a section table outside the file";                                 \
-		const Shdr *sh = (const Shdr *)(data + eh->e_shoff);                               \
-		for (unsigned i = 0; i < eh->e_shnum; i++) {                                       \
-			if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)           \
+		memcpy(&eh, data, sizeof(eh)); /* copies: nothing in a file is aligned */          \
+		if (!inside(size, eh.e_shoff, eh.e_shnum, sizeof(Shdr)))                           \
+			return "a section table outside the file";                                 \
+		for (unsigned i = 0; i < eh.e_shnum; i++) {                                        \
+			Shdr sh, str;                                                              \
+			memcpy(&sh, data + eh.e_shoff + i * sizeof(Shdr), sizeof(sh));             \
+			if (sh.sh_type != SHT_SYMTAB || sh.sh_link >= eh.e_shnum)                  \
 				continue;                                                          \
-			const Shdr *str = &sh[sh[i].sh_link];                                      \
-			if (!inside(size, sh[i].sh_offset, sh[i].sh_size / sizeof(Sym),            \
-				    sizeof(Sym)) ||                                                \
-			    !inside(size, str->sh_offset, str->sh_size, 1) || str->sh_size == 0)   \
+			memcpy(&str, data + eh.e_shoff + sh.sh_link * sizeof(Shdr), sizeof(str));  \
+			if (!inside(size, sh.sh_offset, sh.sh_size / sizeof(Sym), sizeof(Sym)) ||  \
+			    !inside(size, str.sh_offset, str.sh_size, 1) || str.sh_size == 0)      \
 				return "a symbol table outside the file";                          \
-			const Sym *sym = (const Sym *)(data + sh[i].sh_offset);                    \
-			const char *names = (const char *)(data + str->sh_offset);                 \
-			for (uint64_t j = 0; j < sh[i].sh_size / sizeof(Sym); j++)                 \
-				if (sym[j].st_name < str->sh_size - 1 &&                           \
-				    memchr(names + sym[j].st_name, '\0',                           \
-					   str->sh_size - sym[j].st_name))                         \
-					add_symbol(syms, names + sym[j].st_name, sym[j].st_value); \
+			const char *names = (const char *)(data + str.sh_offset);                  \
+			for (uint64_t j = 0; j < sh.sh_size / sizeof(Sym); j++) {                  \
+				Sym sym;                                                           \
+				memcpy(&sym, data + sh.sh_offset + j * sizeof(Sym), sizeof(sym));  \
+				if (sym.st_name < str.sh_size - 1 &&                               \
+				    memchr(names + sym.st_name, '\0', str.sh_size - sym.st_name))  \
+					add_symbol(syms, names + sym.st_name, sym.st_value);       \
+			}                                                                          \
 		}                                                                                  \
 	} while (0)
 
