@@ -134,7 +134,8 @@ static int read_whole(struct vm *vm, int fd, const char *path, uint8_t *dest, si
 int vm_load_guest(struct vm *vm, const char *path)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO nobody writes to would wait for ever, not fail below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return vm_fail(vm, "guest %s: %s", path, strerror(errno));

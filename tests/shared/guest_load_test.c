@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Where guest RAM starts: 0 on x86; arm64 boards put devices below it (stage08). */
@@ -94,6 +95,24 @@ START_TEST(missing_empty_and_directory_guests_are_refused)
 }
 END_TEST
 
+/* A FIFO nobody writes to: opening it to read would wait for ever. It is refused at once. */
+START_TEST(a_fifo_is_refused_not_waited_for)
+{
+	struct vm vm;
+	char dir[] = "/tmp/fifo-XXXXXX", path[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/guest.bin", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	memory_only_vm(&vm, GUEST_MEM_SIZE);
+	ck_assert_int_eq(vm_load_guest(&vm, path), -1);
+	ck_assert_msg(strstr(vm.error, "not a regular file"), "%s", vm.error);
+	free(vm.mem);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loading a guest");
@@ -104,6 +123,7 @@ int main(void)
 	tcase_add_test(tc, guest_lands_at_the_load_address);
 	tcase_add_test(tc, largest_guest_fits_and_one_byte_more_does_not);
 	tcase_add_test(tc, missing_empty_and_directory_guests_are_refused);
+	tcase_add_test(tc, a_fifo_is_refused_not_waited_for);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
