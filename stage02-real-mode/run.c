@@ -61,6 +61,12 @@ static enum after_exit handle_io(struct vcpu *vcpu)
 		vm_fail(vcpu->vm, "KVM_EXIT_IO: size %u is not a port access size", run->io.size);
 		return STOP_WITH_ERROR;
 	}
+	/* An IN writes kvm_run: a direction that is neither must not pass for one. */
+	if (run->io.direction != KVM_EXIT_IO_IN && run->io.direction != KVM_EXIT_IO_OUT) {
+		vm_fail(vcpu->vm, "KVM_EXIT_IO: direction %u is neither in nor out",
+			run->io.direction);
+		return STOP_WITH_ERROR;
+	}
 	/* No instruction moves no items, and a device may read the first one. */
 	if (run->io.count == 0) {
 		vm_fail(vcpu->vm, "KVM_EXIT_IO: a count of 0 items");

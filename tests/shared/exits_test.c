@@ -116,6 +116,21 @@ START_TEST(io_of_a_size_no_port_has_is_refused)
 }
 END_TEST
 
+/* Only an IN may write kvm_run: a direction that is neither stops, and nothing is written. */
+START_TEST(io_of_neither_direction_is_refused)
+{
+	struct fake_exit f;
+	uint8_t before[sizeof(f.page)];
+
+	fake_io(&f, 0xff, PORT_CONSOLE, 1, 4); /* a port with nothing to read answers all ones */
+	memcpy(before, f.page, sizeof(before));
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), STOP_WITH_ERROR);
+	ck_assert_str_eq(f.vm.error, "KVM_EXIT_IO: direction 255 is neither in nor out");
+	ck_assert_mem_eq(f.page, before, sizeof(before));
+	fake_finish(&f);
+}
+END_TEST
+
 /* A device may read the first item: an exit with none, its data at kvm_run's end, stops. */
 START_TEST(io_of_no_items_is_refused)
 {
@@ -373,6 +388,7 @@ int main(void)
 	tcase_add_test(tc, reports_of_several_items_are_each_recorded);
 	tcase_add_test(tc, io_data_outside_kvm_run_is_refused);
 	tcase_add_test(tc, io_of_a_size_no_port_has_is_refused);
+	tcase_add_test(tc, io_of_neither_direction_is_refused);
 	tcase_add_test(tc, io_of_no_items_is_refused);
 	tcase_add_test(tc, trace_of_io_data_outside_kvm_run_reads_none_of_it);
 	tcase_add_test(tc, every_exit_reason_in_the_headers_has_a_name);
