@@ -58,8 +58,10 @@ $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d)
 check: deps-ok test-deps-ok
 	@rm -rf $(LANES) && mkdir -p $(LANES)
 	@status=0; for d in $(STAGE_DIRS); do ( $(call native_lane,$$d) ) || status=1; done; \
+	$(if $(and $(SANITIZE),$(if $(strip $(SANITIZE_EMULATED_DIRS)),,none)), \
+	echo "emulated x86 lane: none asked for (SANITIZE_EMULATED_DIRS is empty)";, \
 	$(MAKE) --no-print-directory check-emulated-x86 \
-		$(if $(SANITIZE),EMULATED_DIRS="$(SANITIZE_EMULATED_DIRS)") || status=1; \
+		$(if $(SANITIZE),EMULATED_DIRS="$(SANITIZE_EMULATED_DIRS)") || status=1;) \
 	$(MAKE) --no-print-directory check-fuzz-replay || status=1; \
 	$(if $(SANITIZE),echo "book: checked by the plain make check (its commands run the plain builds)";, \
 	$(MAKE) --no-print-directory check-book || status=1;) \
