@@ -346,7 +346,6 @@ enum after_exit serial_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned 
 			  unsigned count);
 int serial_start_input(struct vm *vm, int fd);
 bool serial_feed(struct vm *vm, const uint8_t *bytes, size_t len);
-void serial_end_input(struct vm *vm);
 void serial_stop_input(struct vm *vm);
 
 /* disk.c */
