@@ -41,6 +41,7 @@
 
 /* IIR: bit 0 is 0 while an interrupt is pending; bits 1-3 say which one. */
 #define UART_IIR_NO_INT 0x01 /* no interrupt pending */
+#define UART_IIR_ID_MASK 0x0e /* interrupt identification, bits 1-3 */
 #define UART_IIR_ID_RLS 0x06 /* receiver line status: OE, PE, FE or BI (highest) */
 #define UART_IIR_ID_RDA 0x04 /* received data available: FIFO at trigger level */
 #define UART_IIR_ID_CTI 0x0c /* character timeout: data below trigger level */
@@ -59,8 +60,14 @@
 #define UART_FCR_TRIGGER_8 0x80 /*   8 bytes */
 #define UART_FCR_TRIGGER_14 0xc0 /*   14 bytes */
 
-/* LCR: the frame format, and DLAB. Bits 2-6 (stop bits, parity, break) are only stored. */
-#define UART_LCR_WLS_8 0x03 /* word length select, bits 0-1: 8 data bits */
+/* LCR: the frame format, and DLAB. */
+#define UART_LCR_WLS_MASK 0x03 /* word length select: 5 + value bits */
+#define UART_LCR_WLS_8 0x03 /* 8 data bits */
+#define UART_LCR_STB 0x04 /* 2 stop bits (1.5 with 5-bit words) */
+#define UART_LCR_PEN 0x08 /* parity enable */
+#define UART_LCR_EPS 0x10 /* even parity select */
+#define UART_LCR_STICK 0x20 /* stick parity */
+#define UART_LCR_BREAK 0x40 /* set break: hold the serial output at spacing */
 #define UART_LCR_DLAB 0x80 /* divisor latch access bit: offsets 0/1 become DLL/DLM */
 
 /* MCR: the modem control outputs, and loopback. Bits 5-7 are always 0. */
@@ -71,12 +78,15 @@
 #define UART_MCR_LOOP 0x10 /* loopback: transmitter feeds receiver, MSR reads MCR */
 #define UART_MCR_MASK 0x1f /* the bits that exist */
 
-/* LSR: receiver and transmitter status. Its error bits are cleared by reading it; those
-   of the wire (2-4: parity, framing, break; 7: one of them in the FIFO) never occur here. */
+/* LSR: receiver and transmitter status. Reading it clears its error bits, 1-4. */
 #define UART_LSR_DR 0x01 /* data ready: at least one byte to read from RBR */
 #define UART_LSR_OE 0x02 /* overrun error: a received byte found no room */
+#define UART_LSR_PE 0x04 /* parity error (never produced here: no wire) */
+#define UART_LSR_FE 0x08 /* framing error (never produced here) */
+#define UART_LSR_BI 0x10 /* break interrupt (never produced here) */
 #define UART_LSR_THRE 0x20 /* transmitter holding register (or TX FIFO) empty */
 #define UART_LSR_TEMT 0x40 /* transmitter empty: THR and shift register both idle */
+#define UART_LSR_RXFE 0x80 /* error in receive FIFO: PE, FE or BI queued (never here) */
 
 /* MSR: the modem status inputs (high nibble) and their changes (low nibble). */
 #define UART_MSR_DCTS 0x01 /* delta CTS: CTS changed since MSR was last read */
@@ -104,7 +114,7 @@ struct uart {
 	struct uart_host host; /* a copy: the caller's struct need not outlive uart_init */
 	uint8_t ier, lcr, mcr, msr, scr, dll, dlm;
 	uint8_t fcr; /* FIFO enable and trigger level, as last programmed */
-	uint8_t lsr_errors; /* UART_LSR_OE when set, waiting for an LSR read */
+	uint8_t lsr_errors; /* error bits (only ever UART_LSR_OE) waiting for an LSR read */
 	uint8_t rx[UART_FIFO_SIZE];
 	unsigned rx_head, rx_count; /* receive FIFO: oldest byte, bytes queued */
 	uint8_t rbr; /* the byte RBR last gave out */

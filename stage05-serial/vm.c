@@ -66,12 +66,10 @@ int vm_create(struct vm *vm)
 		return vm_fail_errno(vm, "KVM_SET_TSS_ADDR");
 	/* book:begin create-irqchip */
 	/*
-	 * KVM_CREATE_IRQCHIP puts the PC's interrupt controllers in the kernel: two 8259
-	 * PICs (ports 0x20-0x21, 0xa0-0xa1) and an I/O APIC, and a local APIC in each
-	 * vCPU, given when the vCPU is created: so this comes first. Their port and MMIO
-	 * accesses never reach us; we only move input lines (KVM_IRQ_LINE). HLT is now
-	 * handled in the kernel too: the vCPU sleeps there until an interrupt comes, so
-	 * a guest can no longer finish with HLT.
+	 * The PC's interrupt controllers, in the kernel: two 8259 PICs (ports 0x20-0x21,
+	 * 0xa0-0xa1), an I/O APIC, and a local APIC per vCPU, made with the vCPU: so this
+	 * comes first. Their port and MMIO accesses never reach us; we move input lines
+	 * (KVM_IRQ_LINE). HLT is the kernel's too: the vCPU sleeps there until an interrupt.
 	 */
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return vm_fail_errno(vm, "KVM_CREATE_IRQCHIP");
