@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -345,6 +346,47 @@ START_TEST(z1_takes_the_four_debug_registers_and_refuses_a_fifth)
 }
 END_TEST
 
+/* The vCPU about to execute the instruction at `linear` (CS's base 0, paging off). */
+static void stop_at(struct stub *s, unsigned linear)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	ck_assert_int_eq(vcpu_get_sregs(&s->vcpu, &sregs), 0);
+	ck_assert_int_eq(vcpu_get_regs(&s->vcpu, &regs), 0);
+	sregs.cs.base = 0;
+	regs.rip = linear;
+	ck_assert_int_eq(ioctl(s->vcpu.fd, KVM_SET_SREGS, &sregs), 0);
+	ck_assert_int_eq(ioctl(s->vcpu.fd, KVM_SET_REGS, &regs), 0);
+}
+
+/* Going on from a breakpoint: its instruction is stepped with the breakpoint out of the
+   way, the int3 back after it; from elsewhere, KVM stops at the int3s and DR0-DR3. */
+START_TEST(going_on_from_a_breakpoint_steps_off_it_first)
+{
+	struct stub s;
+	unsigned at = GUEST_LOAD_ADDR + MOV_BL_OFFSET;
+
+	stub_open(&s, STOPS_YES);
+	ck_assert_str_eq(answer(&s, "Z0,%x,1", at), "OK");
+	ck_assert_str_eq(answer(&s, "Z1,%x,1", GUEST_LOAD_ADDR + 4), "OK");
+	stop_at(&s, at);
+	ck_assert_msg(debug_resume(&s.vcpu, false) == 0, "%s", s.vm.error);
+	ck_assert_uint_eq(s.dbg.control, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
+	ck_assert_uint_eq(s.code[MOV_BL_OFFSET], 0xb3); /* the guest's own byte, for one step */
+	breakpoint_put_back(&s.vcpu); /* what the next stop does first */
+	ck_assert_uint_eq(s.code[MOV_BL_OFFSET], INT3);
+	stop_at(&s, GUEST_LOAD_ADDR); /* not at a breakpoint: on at full speed */
+	ck_assert_msg(debug_resume(&s.vcpu, false) == 0, "%s", s.vm.error);
+	ck_assert_uint_eq(s.dbg.control,
+			  KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP);
+	ck_assert_uint_eq(s.code[MOV_BL_OFFSET], INT3);
+	ck_assert_str_eq(answer(&s, "D", 0), "");
+	ck_assert_uint_eq(s.code[MOV_BL_OFFSET], 0xb3); /* GDB detached: the guest as it was */
+	stub_close(&s);
+}
+END_TEST
+
 /* Where KVM was not seen to stop at int3: nothing is written, the VMM steps to it. */
 START_TEST(where_kvm_does_not_stop_at_int3_break_is_reached_by_stepping)
 {
@@ -391,6 +433,7 @@ int main(void)
 	tcase_add_kvm_test(packets, z0_writes_an_int3_that_gdb_never_reads);
 	tcase_add_kvm_test(packets, z0_outside_guest_memory_is_refused);
 	tcase_add_kvm_test(packets, z1_takes_the_four_debug_registers_and_refuses_a_fifth);
+	tcase_add_kvm_test(packets, going_on_from_a_breakpoint_steps_off_it_first);
 	tcase_add_kvm_test(packets, where_kvm_does_not_stop_at_int3_break_is_reached_by_stepping);
 	tcase_add_kvm_test(packets, the_probe_decides_each_kind_on_a_vm_of_its_own);
 	suite_add_tcase(s, packets);
