@@ -151,7 +151,7 @@ struct gdb_session {
 	bool detached; /* GDB detached: the guest runs on alone */
 	bool killed; /* GDB said kill */
 	bool stop_reasons; /* GDB takes swbreak and hwbreak in a stop reply (qSupported) */
-	const char *stop_reason; /* "swbreak:;", "hwbreak:;" or "": why the vCPU stopped */
+	const char *stop_reason; /* "swbreak:;", "hwbreak:;" or NULL: why the vCPU stopped */
 	char packet[RSP_PACKET_MAX + 1];
 	char reply[RSP_PACKET_MAX + 1];
 	char xml[8192]; /* the target description */

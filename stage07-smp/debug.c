@@ -133,8 +133,10 @@ int debug_resume(struct vcpu *vcpu, bool single_step)
 		return -1;
 	uint64_t pc = linear_pc(&r, &s);
 	debug_read_linear(vcpu, pc, &byte, 1);
+	/* One step, without USE_SW_BP: off a breakpoint of ours (its int3 lifted), or
+	   over an int3 of the guest's own, which then goes to the guest's handler. */
 	if (single_step || breakpoint_at(dbg, pc) || byte == INT3) {
-		breakpoint_lift(vcpu, pc); /* a guest's own int3 goes to the guest */
+		breakpoint_lift(vcpu, pc);
 		return debug_set_control(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
 	}
 	if (dbg->sw_count > 0 && dbg->stops_at_int3 == STOPS_YES)
