@@ -130,7 +130,7 @@ emulated_boot = echo "emulated x86_64 host$(if $(SANITIZE), (ASan + UBSan)), $(2
 		$(foreach d,$(1),--file $(d)/build/$(EMULATED_BUILD):$(call EMULATED_PATH,$(d))) \
 		$(call EMULATED_LIBS,$(1)) $(EMULATED_GDB) -- /work/run-suites $$(for d in $(1); do \
 			for t in $$d/build/$(EMULATED_BUILD)/tests/*; do \
-				echo $(call EMULATED_PATH,$$d)/tests/$${t##*/}; done; done) \
+				echo $(call EMULATED_PATH,$$d)/tests/$${t\#\#*/}; done; done) \
 		| tee $(LANES)/$(3).log )
 build/hosts/run-suites: tests/lib/run_suites.c
 	@mkdir -p $(@D)
