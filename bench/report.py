@@ -8,10 +8,10 @@ and whether the median meets it. It is printed, written as Markdown (results.md)
 and drawn (results.svg: each round a dot, on a log scale). Nothing is asserted.
 
     report.py --out DIR --where-kvm TEXT --where-blk TEXT
-              [--startup FILE] [--exits FILE] [--blk FILE] [--also FILE]
+              [--startup FILE] [--exits FILE] [--smp FILE] [--blk FILE] [--also FILE]
               [--loadavg FILE] [--qemu-note TEXT]
 
---startup: bench/startup's lines; --exits: bench/exits's; --blk: bench/blk's
+--startup: bench/startup's lines; --exits: bench/exits's; --smp: bench/smp's; --blk: bench/blk's
 (stage06's virtio-blk). A file that is missing gives rows that say so.
 """
 import argparse
@@ -175,6 +175,47 @@ def exits_rows(path, stage):
                 ">= 0.97x", goal_met(median(ratios), (min(ratios), max(ratios)), goal_min=0.97))]
 
 
+SMP_LINE = re.compile(r"^vcpus (\d+) round \d+: .*VMM loops (\d+) exits/s.*bare loops (\d+) "
+                      r"exits/s.*ratio ([0-9.]+)")
+SMP_HOST_CPUS = re.compile(r"^host CPUs: (\d+)")
+SMP_STAGE = "stage07-smp"
+
+
+def smp_rows(path):
+    """One row per vCPU count; the host's CPU count (bench/smp says it) goes in the
+    reference's name: on fewer CPUs than vCPUs the threads took turns."""
+    figure = "port-I/O exits per second, %s at once"
+    by_n, host_cpus = {}, None
+    if path and os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                m = SMP_LINE.match(line)
+                if m:
+                    by_n.setdefault(int(m.group(1)), []).append(m)
+                m = SMP_HOST_CPUS.match(line)
+                if m:
+                    host_cpus = int(m.group(1))
+    if not by_n:
+        return [Row(figure % "1/2/4 vCPUs", SMP_STAGE, "bare KVM_RUN loops on threads",
+                    note="not measured", goal=">= 0.95x")]
+    rows = []
+    for n, rounds in sorted(by_n.items()):
+        ratios = [float(m.group(4)) for m in rounds]
+        reference = "%d bare KVM_RUN loop%s, a thread each" % (n, plural(n))
+        if host_cpus is not None:
+            reference += ", %d host CPU%s" % (host_cpus, plural(host_cpus))
+        rows.append(Row(figure % ("%d vCPU%s" % (n, plural(n))), SMP_STAGE, reference, ratios,
+                        "%.0f/s" % median(float(m.group(2)) for m in rounds),
+                        "%.0f/s" % median(float(m.group(3)) for m in rounds),
+                        ">= 0.95x",
+                        goal_met(median(ratios), (min(ratios), max(ratios)), goal_min=0.95)))
+    return rows
+
+
+def plural(n):
+    return "s" if n != 1 else ""
+
+
 BLK_LINE = re.compile(r"^(read|write) +(\d+) KiB +(\d+) +(\d+) +([0-9.]+) +([0-9.]+)\.\.([0-9.]+)")
 
 
@@ -206,8 +247,6 @@ def blk_rows(path):
 
 def missing_stage_rows():
     return [
-        Row("exits per second with 1/2/4 vCPUs", "stage07", "bare loops on threads",
-            note="no stage yet", goal=">= 0.95x"),
         Row("Linux boot to userspace", "stage09", "QEMU, same kernel and initrd",
             note="no stage yet", goal="< 1.0x"),
     ]
@@ -296,6 +335,8 @@ def short(figure):
         return figure[len("start-up: "):]
     if figure.startswith("virtio-blk"):
         return "virtio-blk " + figure.split(", ")[-1]
+    if figure.endswith(" at once"):
+        return "exits/s, " + figure.split(", ")[-1][:-len(" at once")]
     return figure.split(":")[0]
 
 
@@ -312,6 +353,7 @@ def main():
     p.add_argument("--startup")
     p.add_argument("--exits")
     p.add_argument("--exits-stage", default="stage05-serial")
+    p.add_argument("--smp")
     p.add_argument("--blk")
     p.add_argument("--also", help="another program's output, shown below the table")
     p.add_argument("--loadavg", help="/proc/loadavg as it was when the bench started")
@@ -328,6 +370,7 @@ def main():
         rows.append(Row("start-up, CPU time, memory", "every stage", "bare VMM, QEMU",
                         note="not measured"))
     rows += exits_rows(args.exits, args.exits_stage)
+    rows += smp_rows(args.smp)
     rows += blk_rows(args.blk)
     rows += missing_stage_rows()
 
@@ -336,7 +379,7 @@ def main():
             args.where_kvm, args.where_blk),
         "Each ratio is this VMM / its reference, both measured in the same run, taking "
         "turns, in the same place; median over %d rounds (start-up, memory) or 3 "
-        "(exits), spread min..max; virtio-blk: bench/blk's median and p10..p90 of its "
+        "(exits, vCPUs at once), spread min..max; virtio-blk: bench/blk's median and p10..p90 of its "
         "samples. For times and memory lower is better, for rates higher. A goal is met "
         "or not by the median; \"spread spans it\" where rounds fell on both sides." % rounds,
         "The tiny guest (bench/guests/tiny.asm) is the same file for every VMM; the bare "
@@ -344,6 +387,19 @@ def main():
         "VMM or KVM touched (its resident pages); for QEMU, its RAM's and its 64 KiB "
         "BIOS ROM (the guest image).",
     ]
+    smp_measured = [r for r in rows if r.vmm == SMP_STAGE and r.ratios]
+    if smp_measured:
+        where.append(
+            "vCPUs at once (bench/smp): N threads, one per vCPU, each reading a port that "
+            "stage07 answers without a lock, all in stage07's run loop or all in a bare "
+            "KVM_RUN loop at the same time; the rate is all N's exits over the wall time. "
+            "With fewer host CPUs than vCPUs the threads take turns on them, in both loops.")
+        if "emulated" in args.where_kvm:
+            where.append(
+                "In the emulated host, its CPUs are qemu's TCG threads on this machine's "
+                "cores, shared with whatever else runs here: these are TCG's figures, not "
+                "hardware's, for parallelism most of all; the ratio, both loops measured "
+                "alike, is what they are good for.")
     if args.loadavg and os.path.exists(args.loadavg):
         with open(args.loadavg) as f:
             load = f.read().split()

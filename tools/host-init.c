@@ -7,7 +7,7 @@
  *
  *   1. mount devtmpfs, proc, sysfs, devpts and a tmpfs on /tmp
  *   2. load KVM's modules, in the order listed in /host/modules.list
- *   3. check that /dev/kvm exists
+ *   3. check that /dev/kvm exists; on x86, keep two idle VMs open (hold_kvm_keys)
  *   4. run the command stored in /host/argv, in /work (or /host/cwd), with
  *      the stdin, stdout and stderr that /host/stdio asks for, and wait for it
  *   5. print a marker line with its exit status, and power off
@@ -43,6 +43,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -195,6 +196,36 @@ static void check_kvm(void)
 	fail("no /dev/kvm in the emulated host: KVM found no hardware"
 	     " virtualization (arm64: is the kernel started at EL2, with"
 	     " -M virt,virtualization=on?)");
+}
+
+/*
+ * x86: two VMs that live as long as the host, and never run. KVM turns some of the
+ * kernel's static keys on when the first VM or vCPU of a kind is created, and off
+ * when the last one goes: preempt notifiers with any VM (the key seen below), and in
+ * KVM's source, the local APIC's "software disabled" with an in-kernel APIC and "a
+ * vCPU without one" with none (hence a vCPU in each VM). Turning a key
+ * rewrites kernel code in place (text_poke_bp: an INT3 over the first byte, then IPIs,
+ * then the new bytes), the scheduler's own among it. With two emulated CPUs (qemu's
+ * multi-threaded TCG) that was seen to hang the host for good, in smp_test's first
+ * run: one CPU kept taking an INT3 at finish_task_switch that memory no longer held
+ * (its stale translation in qemu), the kernel's INT3 handler sent it back there each
+ * time, and both CPUs reported soft lockups. With one VM of each kind held open,
+ * every test's VMs come and go without a key turning.
+ */
+static void hold_kvm_keys(void)
+{
+#ifdef __x86_64__
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int with_apic = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+	int without_apic = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+
+	/* KVM's file descriptors are close-on-exec: the command inherits none. */
+	if (with_apic < 0 || without_apic < 0 || ioctl(with_apic, KVM_CREATE_IRQCHIP, 0) < 0 ||
+	    ioctl(with_apic, KVM_CREATE_VCPU, 0) < 0 || ioctl(without_apic, KVM_CREATE_VCPU, 0) < 0)
+		printf("host-init: could not keep two VMs open (%s): with two or more CPUs,"
+		       " the host may hang\n",
+		       strerror(errno));
+#endif
 }
 
 /* Reads the whole of a small file; returns its length, or -1. */
@@ -414,6 +445,7 @@ int main(void)
 	mount_filesystems();
 	load_modules();
 	check_kvm();
+	hold_kvm_keys();
 	read_command(argv_buf, sizeof(argv_buf), argv);
 
 	printf(MARKER "start@@\n");
