@@ -19,6 +19,7 @@ started=$(date +%s%N)
 echo "== $stage: ${#suites[@]} suites, in an emulated arm64 host (qemu)"
 ../tools/emulated-host arm64 --timeout 300 \
 	--file "$out/vmm:/work/vmm" --file build/guests:/work/guests \
+	--file "$out/disk.img:/work/disk.img" \
 	--file "$out/tests:/work/tests" \
 	-- tests/run-suites "${suites[@]/#/tests/}" | tee "$log"
 host_status=${PIPESTATUS[0]}
