@@ -1,10 +1,12 @@
 // blk: chapter 6's virtio-blk driver, in arm64 assembly, for the same device.
 // It finds the device, sets it up, then reads sector 0 and prints its text,
 // writes a pattern to sector 1, flushes, reads it back and compares, and reads
-// sector 2 (all 0xa5 in the default image). It waits by polling the used ring.
-// On a read-only disk (--disk FILE,ro) it checks that the write is refused.
-// It proves what it did: each step prints a line; the capacity is reported;
-// RESULT_ADDR holds the capacity, the features accepted and the requests made.
+// sector 2 (all 0xa5 in the default image). It waits by polling the used ring,
+// or, built from blk-irq.S (WAIT_BY_INTERRUPT), by the device's interrupt
+// through the GIC. On a read-only disk (--disk FILE,ro) it checks that the
+// write is refused. It proves what it did: each step prints a line; the
+// capacity is reported; RESULT_ADDR holds the capacity, the features accepted,
+// the requests made and the interrupts taken (blk-irq: one per request).
 // A failed step prints "blk: FAILED at step N" and powers off.
 	.include "board.inc"
 	.include "virtio.inc"
@@ -17,7 +19,9 @@
 	.equ	REQUEST_HEADER, QUEUE_END	// struct virtio_blk_req's 16 bytes
 	.equ	REQUEST_STATUS, QUEUE_END + 16	// its status byte, written by the device
 	.equ	DATA, RAM_BASE + 0x11000	// one sector of data
-	.equ	RESULT_ADDR, RAM_BASE + 0x100000 // capacity (8 bytes), features (4), requests (4)
+	.equ	RESULT_ADDR, RAM_BASE + 0x100000 // capacity (8 bytes), features (4), requests (4),
+						 // interrupts (4)
+	.equ	VIRTIO_MMIO_INT_VRING, 1	// InterruptStatus: a used buffer notification
 
 	// Fails with code \code unless the condition \cond holds.
 	.macro	fail_unless cond, code
@@ -33,6 +37,14 @@ start:
 	bl	uart_on
 	mov	x19, #VIRTIO_MMIO_BASE		// x19: the device's registers, from here on
 	bl	blk_init
+	.ifdef	WAIT_BY_INTERRUPT
+	adr	x0, vectors
+	msr	vbar_el1, x0
+	bl	gic_init
+	mov	w0, #DISK_INTID
+	mov	w1, #1				// edge-triggered: an irqfd only pulses the line
+	bl	gic_enable_spi
+	.endif
 
 	mov	w0, #VIRTIO_BLK_T_IN		// sector 0: print its text
 	mov	x1, #0
@@ -99,6 +111,11 @@ sector_2:
 	ldr	x0, [x1]
 	mov	x1, #REPORT_ADDR
 	str	x0, [x1]			// the capacity, in sectors
+	.ifdef	WAIT_BY_INTERRUPT
+	ldr	x0, =RESULT_ADDR
+	ldr	w0, [x0, #16]
+	str	x0, [x1]			// the interrupts taken: one per request
+	.endif
 	b	power_off
 // book:end blk-main
 
@@ -235,12 +252,30 @@ blk_request:
 	str	wzr, [x19, #VIRTIO_MMIO_QUEUE_NOTIFY] // queue 0 has a new buffer
 
 	ldr	x5, =QUEUE_USED			// until the device has used it
+	.ifdef	WAIT_BY_INTERRUPT
+// Sleeps until the interrupt has said so (irq-echo.S waits the same way), then
+// checks the used ring: the handler only sets used_interrupt.
+	adr	x8, used_interrupt
+4:	msr	daifset, #2
+	ldrb	w7, [x8]
+	cbz	w7, 6f
+	ldrh	w7, [x5, #VIRTQ_USED_IDX]
+	cmp	w7, w6
+	b.eq	5f
+6:	wfi
+	msr	daifclr, #2
+	b	4b
+5:	strb	wzr, [x8]			// taken: the next request waits for its own
+	msr	daifclr, #2
+	.else
 4:	ldrh	w7, [x5, #VIRTQ_USED_IDX]
 	cmp	w7, w6
 	b.eq	5f
 	yield
 	b	4b
-5:	dmb	ish				// its index, before what it wrote
+5:
+	.endif
+	dmb	ish				// its index, before what it wrote
 	ldr	x4, =REQUEST_STATUS
 	ldrb	w0, [x4]
 	ldr	x4, =RESULT_ADDR
@@ -249,6 +284,31 @@ blk_request:
 	str	w5, [x4, #12]			// one more request made
 	ret
 // book:end blk-request
+
+	.ifdef	WAIT_BY_INTERRUPT
+// book:begin blk-irq
+// The disk's interrupt (w0: its INTID). InterruptStatus says why; writing the
+// same bits to InterruptACK says they are handled, and the device lowers its line.
+irq_handler:
+	cmp	w0, #DISK_INTID
+	b.ne	1f
+	ldr	w0, [x19, #VIRTIO_MMIO_INTERRUPT_STATUS]
+	str	w0, [x19, #VIRTIO_MMIO_INTERRUPT_ACK]
+	tbz	w0, #0, 1f			// VIRTIO_MMIO_INT_VRING: a used buffer
+	adr	x1, used_interrupt
+	mov	w2, #1
+	strb	w2, [x1]
+	ldr	x1, =RESULT_ADDR
+	ldr	w2, [x1, #16]
+	add	w2, w2, #1
+	str	w2, [x1, #16]			// one more interrupt taken
+1:	ret
+// book:end blk-irq
+
+used_interrupt:
+	.byte	0
+	.balign	4
+	.endif
 
 // DATA's bytes: 0, 7, 14, ... (i * 7) & 0xff: no two neighbours alike, no 0xa5 run.
 fill_pattern:
@@ -305,4 +365,7 @@ failed:
 
 	.include "uart.inc"
 	.ltorg
+	.ifdef	WAIT_BY_INTERRUPT
+	.include "gic.inc"
+	.endif
 	.include "mmu.inc"

@@ -1,6 +1,7 @@
 // echo: a polled PL011 driver both ways. Turns the FIFOs on and asserts RTS,
 // which tells the VMM to send its input, reads one line (waiting on
-// UARTFR.RXFE), writes it back, reports its length, powers off.
+// UARTFR.RXFE) up to a newline or EOT (the end of the VMM's input), writes it
+// back, reports its length, powers off.
 	.include "board.inc"
 
 	.equ	LINE_ADDR, RAM_BASE + 0x100000	// the line as received
@@ -14,6 +15,8 @@ start:
 	mov	x21, #0				// bytes received
 1:	bl	getc
 	cmp	w0, #'\n'
+	b.eq	2f
+	cmp	w0, #4				// EOT: the VMM's input has ended
 	b.eq	2f
 	strb	w0, [x20, x21]
 	add	x21, x21, #1

@@ -21,7 +21,7 @@ start:
 	adr	x0, all
 	bl	puts
 	mov	x0, x20
-	bl	puthex
+	bl	putdec
 	adr	x0, all_end
 	bl	puts
 	adr	x0, print_lock
