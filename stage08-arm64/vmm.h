@@ -92,23 +92,24 @@
 	((KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | (GIC_SPI_BASE + (spi)))
 /* book:end irqs */
 
-_Static_assert(GICR_BASE + 16 * GICR_SIZE <= PL011_BASE && PL011_BASE + PL011_SIZE <= REPORT_ADDR &&
-		   REPORT_ADDR + REPORT_SIZE <= VIRTIO_MMIO_BASE &&
-		   VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE <= GUEST_MEM_BASE,
-	       "the devices do not overlap each other or RAM, for up to 16 vCPUs");
-_Static_assert(GUEST_STACK_TOP % 16 == 0, "SP must be 16-byte aligned when it is used");
-
 #define SIGNAL_STOP SIGUSR2 /* another vCPU ended the run: this one stops too (vm_stop) */
 
 /* book:begin cpus */
 /*
- * --cpus: 1 to VCPUS_MAX, and no more than KVM_CAP_MAX_VCPUS (a GICv2 takes 8).
+ * --cpus: 1 to VCPUS_MAX, and no more than KVM_CAP_MAX_VCPUS (8 with a GICv2).
  * KVM makes each vCPU's MPIDR_EL1, its affinity, from its id: vCPU 0, the first
  * created, is the boot vCPU.
  */
 #define VCPUS_DEFAULT 2
 #define VCPUS_MAX 16
 /* book:end cpus */
+
+_Static_assert(GICR_BASE + VCPUS_MAX * GICR_SIZE <= PL011_BASE &&
+		   PL011_BASE + PL011_SIZE <= REPORT_ADDR &&
+		   REPORT_ADDR + REPORT_SIZE <= VIRTIO_MMIO_BASE &&
+		   VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE <= GUEST_MEM_BASE,
+	       "the devices do not overlap each other or RAM, for up to VCPUS_MAX vCPUs");
+_Static_assert(GUEST_STACK_TOP % 16 == 0, "SP must be 16-byte aligned when it is used");
 
 /* book:begin psci */
 /*
