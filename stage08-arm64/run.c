@@ -15,6 +15,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/*
+ * No watchdog here for a guest that waits for nothing (x86: HLT with interrupts
+ * off). An arm64 guest's WFI wakes for a pending interrupt even while IRQs are
+ * masked, and KVM_GET_MP_STATE says RUNNABLE for a vCPU in WFI as for a busy
+ * one: from outside, a guest asleep for good looks like a guest at work, and
+ * only --timeout ends it.
+ */
 static int enter_guest(struct vcpu *vcpu)
 {
 	while (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
@@ -54,11 +61,8 @@ int vcpu_run_once(struct vcpu *vcpu)
 
 /* book:begin handle-mmio */
 /*
- * A load or store that reached no memory slot. The CPU took a stage-2 abort to
- * EL2, and KVM decoded the access from the syndrome the CPU recorded: the
- * address, the size, the direction, and for a store its data, all in run->mmio.
- * For a read, the bytes we leave in mmio.data are what the guest's instruction
- * loads when KVM_RUN goes on.
+ * A load or store that reached no memory slot. For a read, the bytes we leave
+ * in mmio.data are what the guest's instruction loads when KVM_RUN goes on.
  */
 static enum after_exit handle_mmio(struct vcpu *vcpu)
 {

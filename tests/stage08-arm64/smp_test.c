@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define COUNT_PER_CPU 100000 /* guest-asm/08-arm64/count.inc */
 #define SAFETY_TIMEOUT "120" /* --timeout: a hang fails the test with 124, never hangs it */
 
 /* Runs guest on `cpus` vCPUs; returns the VMM's exit status, its output in out. */
@@ -69,6 +70,34 @@ END_TEST
 START_TEST(the_maximum_checks_in)
 {
 	every_cpu_checks_in(VCPUS_MAX);
+}
+END_TEST
+
+/* The boot CPU prints and reports the total, and what it should be. */
+static void counts_exactly(const char *guest, unsigned cpus)
+{
+	char out[8192], line[64];
+
+	ck_assert_int_eq(run_on(guest, cpus, out, sizeof(out)), 0);
+	snprintf(line, sizeof(line), "Total: %u, expected %u\n", cpus * COUNT_PER_CPU,
+		 cpus * COUNT_PER_CPU);
+	assert_contains(out, line);
+	snprintf(line, sizeof(line), "guest reported %u ", cpus * COUNT_PER_CPU);
+	assert_contains(out, line);
+}
+
+/* With two emulated CPUs in the host, the vCPU threads really run at once. */
+START_TEST(ldaxr_stlxr_loses_no_update)
+{
+	counts_exactly("smp-count.bin", 2);
+	counts_exactly("smp-count.bin", 4);
+}
+END_TEST
+
+/* One CPU alone loses nothing without atomics: only a second CPU's store can come between. */
+START_TEST(without_atomics_one_cpu_still_counts_exactly)
+{
+	counts_exactly("smp-count-nolock.bin", 1);
 }
 END_TEST
 
@@ -190,6 +219,8 @@ int main(void)
 	tcase_add_kvm_test(tc, four_cpus_check_in);
 	tcase_add_kvm_test(tc, one_cpu_is_enough);
 	tcase_add_kvm_test(tc, the_maximum_checks_in);
+	tcase_add_kvm_test(tc, ldaxr_stlxr_loses_no_update);
+	tcase_add_kvm_test(tc, without_atomics_one_cpu_still_counts_exactly);
 	tcase_add_kvm_test(tc, trace_and_stats_name_the_vcpu);
 	tcase_add_kvm_test(tc, a_secondary_that_faults_stops_three_cpus);
 	tcase_add_kvm_test(tc, the_stop_path_20_times);
