@@ -133,6 +133,24 @@ START_TEST(host_input_arrives_once_the_guest_asserts_rts)
 }
 END_TEST
 
+/* With RTS dropped, what is left in the ring stays there: the FIFO gets no more. */
+START_TEST(dropping_rts_holds_the_rest_back)
+{
+	mmio(PL011_BASE + PL011_CR, 4, true, PL011_CR_RESET | PL011_CR_UARTEN | PL011_CR_RTS);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert(serial_feed(&f.vm, (const uint8_t *)"ab", 2));
+	mmio(PL011_BASE + PL011_CR, 4, true, PL011_CR_RESET | PL011_CR_UARTEN); /* RTS off */
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	mmio(PL011_BASE + PL011_DR, 4, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), 'a'); /* it was in the one-byte FIFO already */
+	mmio(PL011_BASE + PL011_FR, 4, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), PL011_FR_TXFE | PL011_FR_RXFE); /* 'b' waits */
+	ck_assert_uint_eq(f.vm.uart0.input_count, 1);
+}
+END_TEST
+
 START_TEST(mmio_lengths_over_8_are_refused)
 {
 	mmio(PL011_BASE, 9, true, 'x');
@@ -357,6 +375,7 @@ int main(void)
 	tcase_add_test(mmio_tc, a_byte_stored_to_uartdr_is_printed);
 	tcase_add_test(mmio_tc, a_load_from_uartfr_gets_the_flags_in_every_byte_it_asked_for);
 	tcase_add_test(mmio_tc, host_input_arrives_once_the_guest_asserts_rts);
+	tcase_add_test(mmio_tc, dropping_rts_holds_the_rest_back);
 	tcase_add_test(mmio_tc, mmio_lengths_over_8_are_refused);
 	tcase_add_test(mmio_tc, a_read_from_nothing_gives_all_ones_and_is_reported_once);
 	tcase_add_test(mmio_tc, a_write_to_nothing_is_reported);
