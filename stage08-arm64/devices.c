@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#define NO_DEVICE "no memory and no device"
+
 /* book:begin report */
 /* MMIO data travels in kvm_run as the bytes of the access: little-endian, as the guest is. */
 static uint64_t mmio_value(const uint8_t *data, unsigned len)
@@ -45,11 +47,12 @@ static enum after_exit report_mmio(struct vm *vm, uint8_t *data, unsigned len, b
 /* book:begin mmio */
 /*
  * A load or store to a guest physical address where there is no memory and no
- * device: as on x86, reads give all ones, writes are dropped, and we say so once
- * per address (for the first few).
+ * device (what: no device, or not one of a device's registers): as on x86,
+ * reads give all ones, writes are dropped, and we say so once per address (for
+ * the first few).
  */
 enum after_exit unknown_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
-			     bool is_write)
+			     bool is_write, const char *what)
 {
 	if (!is_write)
 		memset(data, 0xff, len);
@@ -62,10 +65,9 @@ enum after_exit unknown_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsign
 	if (vm->mmio_reports < MMIO_REPORTED_MAX) {
 		vm->mmio_reported[vm->mmio_reports++] = addr;
 		fprintf(vm->log,
-			"vmm: the guest %s guest physical 0x%llx, where there is no memory and "
-			"no device: reads give all ones, writes are dropped (said once per "
-			"address)\n",
-			is_write ? "wrote to" : "read from", (unsigned long long)addr);
+			"vmm: the guest %s guest physical 0x%llx, where there is %s: reads give "
+			"all ones, writes are dropped (said once per address)\n",
+			is_write ? "wrote to" : "read from", (unsigned long long)addr, what);
 	} else if (vm->mmio_reports == MMIO_REPORTED_MAX) {
 		vm->mmio_reports++; /* said once: from now on, nothing more */
 		fprintf(vm->log, "vmm: the guest reached %d such addresses: no more are reported\n",
@@ -89,6 +91,6 @@ enum after_exit mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigne
 		return report_mmio(vm, data, len, is_write);
 	if (disk_owns(vm, addr))
 		return disk_mmio(vm, addr, data, len, is_write);
-	return unknown_mmio(vm, addr, data, len, is_write);
+	return unknown_mmio(vm, addr, data, len, is_write, NO_DEVICE);
 }
 /* book:end mmio */

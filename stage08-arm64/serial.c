@@ -79,6 +79,8 @@ static void refill(struct serial *s)
 /* book:end refill */
 
 /* book:begin uart-mmio */
+#define NOT_A_REGISTER "no PL011 register for that access (each is 32 bits, at a multiple of 4)"
+
 bool serial_owns(uint64_t addr)
 {
 	return addr >= PL011_BASE && addr - PL011_BASE < PL011_SIZE;
@@ -87,8 +89,9 @@ bool serial_owns(uint64_t addr)
 /*
  * A guest access to the UART's page. Its registers are 32 bits wide: an access
  * must start at one and stay within it (a byte store to UARTDR is fine). One
- * that starts in the middle of a register, or at an offset where there is none,
- * is reported, once per address, as an access to no device.
+ * that starts in the middle of a register, or at an offset where there is none
+ * (or a write to a register that is read-only), is reported once per address,
+ * and otherwise treated as an access to no device.
  */
 enum after_exit serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
 			    bool is_write)
@@ -98,7 +101,7 @@ enum after_exit serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigne
 	bool known;
 
 	if (offset % 4 != 0 || len > 4)
-		return unknown_mmio(vm, addr, data, len, is_write);
+		return unknown_mmio(vm, addr, data, len, is_write, NOT_A_REGISTER);
 	pthread_mutex_lock(&s->lock);
 	if (is_write) {
 		memcpy(&value, data, len);
@@ -109,7 +112,7 @@ enum after_exit serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigne
 	}
 	refill(s); /* a read of UARTDR made room; a write to UARTCR may have raised RTS */
 	pthread_mutex_unlock(&s->lock);
-	return known ? RESUME_GUEST : unknown_mmio(vm, addr, data, len, is_write);
+	return known ? RESUME_GUEST : unknown_mmio(vm, addr, data, len, is_write, NOT_A_REGISTER);
 }
 /* book:end uart-mmio */
 

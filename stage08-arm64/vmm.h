@@ -335,7 +335,7 @@ void vcpu_destroy(struct vcpu *vcpu);
 
 /* devices.c */
 enum after_exit unknown_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
-			     bool is_write);
+			     bool is_write, const char *what);
 enum after_exit mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
 			    bool is_write);
 
