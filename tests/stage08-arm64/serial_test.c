@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define POWERED_OFF "vmm: the guest powered off (PSCI SYSTEM_OFF)\n"
+#define SAFETY_TIMEOUT "120" /* --timeout: a hang fails the test with 124, never hangs it */
 
 START_TEST(help_names_the_uart_its_interrupt_and_eot)
 {
@@ -37,8 +38,9 @@ START_TEST(stdin_from_a_pipe_is_the_polling_guests_input)
 {
 	char out[4096];
 
-	ck_assert_int_eq(
-	    run_vmm_input("arm64 here\nrest\n", out, sizeof(out), guest_path("echo.bin")), 0);
+	ck_assert_int_eq(run_vmm_input("arm64 here\nrest\n", out, sizeof(out), "--timeout",
+				       SAFETY_TIMEOUT, guest_path("echo.bin")),
+			 0);
 	ck_assert_str_eq(
 	    out, "type a line: you typed: arm64 here\nguest reported 10 (0xa)\n" POWERED_OFF);
 }
@@ -49,7 +51,7 @@ START_TEST(irq_echo_takes_interrupts_and_echoes_every_byte)
 	char out[4096];
 
 	ck_assert_int_eq(run_vmm_input("by interrupt\nthrough the GIC\n", out, sizeof(out),
-				       guest_path("irq-echo.bin")),
+				       "--timeout", SAFETY_TIMEOUT, guest_path("irq-echo.bin")),
 			 0);
 	ck_assert_str_eq(out,
 			 "by interrupt\nthrough the GIC\nguest reported 29 (0x1d)\n" POWERED_OFF);
@@ -60,7 +62,9 @@ START_TEST(stdin_empty_gives_the_guest_eot_at_once)
 {
 	char out[4096];
 
-	ck_assert_int_eq(run_vmm_input("", out, sizeof(out), guest_path("irq-echo.bin")), 0);
+	ck_assert_int_eq(run_vmm_input("", out, sizeof(out), "--timeout", SAFETY_TIMEOUT,
+				       guest_path("irq-echo.bin")),
+			 0);
 	ck_assert_str_eq(out, "guest reported 0 (0x0)\n" POWERED_OFF);
 }
 END_TEST
@@ -73,7 +77,9 @@ START_TEST(input_larger_than_the_fifo_arrives_whole)
 	for (int i = 0; i < 300; i++)
 		input[i] = i % 61 == 60 ? '\n' : (char)('a' + i % 26);
 	input[300] = '\0';
-	ck_assert_int_eq(run_vmm_input(input, out, sizeof(out), guest_path("irq-echo.bin")), 0);
+	ck_assert_int_eq(run_vmm_input(input, out, sizeof(out), "--timeout", SAFETY_TIMEOUT,
+				       guest_path("irq-echo.bin")),
+			 0);
 	ck_assert_int_eq(strncmp(out, input, 300), 0);
 	ck_assert_str_eq(out + 300, "guest reported 300 (0x12c)\n" POWERED_OFF);
 }
