@@ -39,7 +39,7 @@ static void usage(FILE *out)
 		"says its MPIDR under a spinlock), smp-count.bin (every CPU counts with\n"
 		"LDAXR/STLXR; smp-count-nolock.bin without), smp-fault.bin (a secondary makes\n"
 		"an access KVM cannot decode), and more: compute, fault, pair, poweroff,\n"
-		"reset, unbacked.\n"
+		"reset, unbacked, killed (writes the disk until --timeout stops it).\n"
 		"\n"
 		"The guest is loaded at guest physical 0x%x, the start of RAM\n"
 		"(0x%x-0x%x), and vCPU 0 starts there at EL1h with DAIF masked,\n"

@@ -253,6 +253,80 @@ START_TEST(blk_irq_with_ioeventfd_and_irqfd)
 }
 END_TEST
 
+/*
+ * killed.bin writes until --timeout stops the VMM: write n fills sector 3 + n mod 125
+ * with the byte n mod 256. x7, in the dump --timeout prints, counts the writes that
+ * completed. Each of those is in the file: every sector holds its last completed
+ * write, except that the one in flight when the VMM stopped may have landed too.
+ */
+#define KILLED_FIRST 3
+#define KILLED_SECTORS 125
+#define SECTOR 512
+#define IMAGE_SECTORS 128
+
+static uint64_t x7_of(const char *out)
+{
+	const char *x7 = strstr(out, "x7=0x");
+
+	ck_assert_msg(x7 != NULL, "no x7 in the dump:\n%s", out);
+	return strtoull(x7 + strlen("x7=0x"), NULL, 16);
+}
+
+/* Sector s's byte after writes 0 .. done - 1; -1 if none of them wrote it. */
+static int last_write_to(unsigned s, uint64_t done)
+{
+	for (uint64_t n = done; n-- > 0;)
+		if (KILLED_FIRST + n % KILLED_SECTORS == s)
+			return (int)(n & 0xff);
+	return -1;
+}
+
+static void killed_guest(const char *extra)
+{
+	static uint8_t before[IMAGE_SECTORS * SECTOR], image[IMAGE_SECTORS * SECTOR + 1];
+	static char out[65536];
+	char path[32];
+	int fd = open(DISK_IMAGE, O_RDONLY);
+
+	ck_assert_int_eq(read(fd, before, sizeof(before)), (ssize_t)sizeof(before));
+	close(fd);
+	int status = extra ? run_vmm(out, sizeof(out), "--timeout", "2", "--disk", image_copy(path),
+				     extra, guest_path("killed.bin"))
+			   : run_vmm(out, sizeof(out), "--timeout", "2", "--disk", image_copy(path),
+				     guest_path("killed.bin"));
+	ck_assert_msg(status == 124, "status %d:\n%s", status, out);
+	uint64_t done = x7_of(out);
+	ck_assert_uint_gt(done, 0);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, image, sizeof(image)), (ssize_t)sizeof(before));
+	close(fd);
+	for (unsigned s = 0; s < IMAGE_SECTORS; s++) {
+		int want = s < KILLED_FIRST ? -1 : last_write_to(s, done);
+		int in_flight = s == KILLED_FIRST + done % KILLED_SECTORS ? (int)(done & 0xff) : -1;
+		for (unsigned i = 0; i < SECTOR; i++) {
+			uint8_t byte = image[s * SECTOR + i];
+			uint8_t old = want < 0 ? before[s * SECTOR + i] : (uint8_t)want;
+			ck_assert_msg(byte == old || (in_flight >= 0 && byte == in_flight),
+				      "sector %u byte %u: 0x%02x after %llu writes", s, i, byte,
+				      (unsigned long long)done);
+		}
+	}
+	unlink(path);
+}
+
+START_TEST(what_completed_is_in_the_image_when_the_vmm_is_stopped)
+{
+	killed_guest(NULL);
+}
+END_TEST
+
+START_TEST(what_completed_is_in_the_image_when_stopped_with_ioeventfd)
+{
+	killed_guest("--ioeventfd");
+}
+END_TEST
+
 /* --stats: with --ioeventfd, the notifications are no exits: fewer exits per request. */
 START_TEST(stats_say_how_the_disk_was_notified)
 {
@@ -324,6 +398,8 @@ int main(void)
 	tcase_add_kvm_test(guest, stats_say_how_the_disk_was_notified);
 	tcase_add_kvm_test(guest, blk_irq_takes_the_disks_interrupt_through_the_gic);
 	tcase_add_kvm_test(guest, blk_irq_with_ioeventfd_and_irqfd);
+	tcase_add_kvm_test(guest, what_completed_is_in_the_image_when_the_vmm_is_stopped);
+	tcase_add_kvm_test(guest, what_completed_is_in_the_image_when_stopped_with_ioeventfd);
 	suite_add_tcase(s, guest);
 	return run_suite(s);
 }
