@@ -5,6 +5,7 @@
 #                        its last lines say which lanes ran the KVM tests (tools/lanes)
 #   make check-stage02   one stage's tests (in an emulated host too, if /dev/kvm is not usable)
 #   make check SANITIZE=1  the same with ASan + UBSan
+#   JOBS=N               builds N jobs at a time (default: one per CPU); tests run one by one
 #   make fuzz FUZZ_SECONDS=60  every fuzzer for that long each (tests/fuzz); fails on a crash
 #   make check-emulated-stage02  one stage's tests in an emulated x86 host whose KVM is
 #                        hardware-style (AMD SVM under qemu): for a machine without usable KVM
@@ -19,23 +20,27 @@ STAGE_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard stage[0-9][0-9]-*/Makefi
 STAGES     := $(foreach d,$(STAGE_DIRS),$(firstword $(subst -, ,$(d))))
 X86_DIRS   := $(filter-out stage08-%,$(STAGE_DIRS))
 
+# Builds run as many jobs at once as there are CPUs (JOBS=1: one at a time); tests run
+# one after another.
+JOBS := $(or $(JOBS),$(shell nproc))
+
 # The lanes: each stage's suites run natively (a KVM test without a usable /dev/kvm is
 # skipped there), then the x86 suites in the emulated x86 host; stage08's always run in
 # its emulated arm64 host. Every suite records its KVM tests in $(LANES), and
 # tools/lanes says which lane ran what: under CI=true a KVM test no lane ran fails.
 LANES := $(CURDIR)/build/lanes
 native_lane = set -o pipefail; LANE_RECORD=$(LANES)/native.txt \
-	$(MAKE) --no-print-directory -C $(1) check | tee $(LANES)/$(1).log
+	$(MAKE) -j$(JOBS) --no-print-directory -C $(1) check | tee $(LANES)/$(1).log
 
 all: deps-ok
-	@for d in $(STAGE_DIRS); do $(MAKE) --no-print-directory -C $$d || exit 1; done
+	@for d in $(STAGE_DIRS); do $(MAKE) -j$(JOBS) --no-print-directory -C $$d || exit 1; done
 
 # stageNN: build it and make it current; check-stageNN: run its tests. Without a usable
 # /dev/kvm, also its static build: ./run runs that in an emulated host (see run).
 define stage_rules
 $(1): deps-ok
-	@$$(MAKE) --no-print-directory -C $(2)
-	@$(if $(filter $(2),$(X86_DIRS)),tools/kvm-usable || $$(MAKE) -s --no-print-directory -C $(2) STATIC=1 all,:)
+	@$$(MAKE) -j$(JOBS) --no-print-directory -C $(2)
+	@$(if $(filter $(2),$(X86_DIRS)),tools/kvm-usable || $$(MAKE) -j$(JOBS) -s --no-print-directory -C $(2) STATIC=1 all,:)
 	@echo $(2) > .current-stage
 	@echo "$(2) is built and current: ./run runs it (./run --help)"
 check-$(1): deps-ok test-deps-ok
@@ -53,8 +58,10 @@ $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d)
 check: deps-ok test-deps-ok
 	@rm -rf $(LANES) && mkdir -p $(LANES)
 	@status=0; for d in $(STAGE_DIRS); do ( $(call native_lane,$$d) ) || status=1; done; \
+	$(if $(and $(SANITIZE),$(if $(strip $(SANITIZE_EMULATED_DIRS)),,none)), \
+	echo "emulated x86 lane: none asked for (SANITIZE_EMULATED_DIRS is empty)";, \
 	$(MAKE) --no-print-directory check-emulated-x86 \
-		$(if $(SANITIZE),EMULATED_DIRS="$(SANITIZE_EMULATED_DIRS)") || status=1; \
+		$(if $(SANITIZE),EMULATED_DIRS="$(SANITIZE_EMULATED_DIRS)") || status=1;) \
 	$(MAKE) --no-print-directory check-fuzz-replay || status=1; \
 	$(if $(SANITIZE),echo "book: checked by the plain make check (its commands run the plain builds)";, \
 	$(MAKE) --no-print-directory check-book || status=1;) \
@@ -90,13 +97,13 @@ EMULATED_SMP ?= 1
 ifdef SANITIZE
 EMULATED_BUILD := sanitize
 EMULATED_PATH   = $(CURDIR)/$(1)/build/sanitize
-EMULATED_LIBS   = $$(for f in $(foreach d,$(EMULATED_DIRS),$(d)/build/sanitize/vmm \
+EMULATED_LIBS   = $$(for f in $(foreach d,$(1),$(d)/build/sanitize/vmm \
 			$(d)/build/sanitize/tests/*); do echo --libs-for $$f; done)
 else ifdef TSAN
 # TSAN=1 (stage07-smp has it): its ThreadSanitizer build, the same way.
 EMULATED_BUILD := tsan
 EMULATED_PATH   = $(CURDIR)/$(1)/build/tsan
-EMULATED_LIBS   = $$(for f in $(foreach d,$(EMULATED_DIRS),$(d)/build/tsan/vmm \
+EMULATED_LIBS   = $$(for f in $(foreach d,$(1),$(d)/build/tsan/vmm \
 			$(d)/build/tsan/tests/*); do echo --libs-for $$f; done)
 else
 EMULATED_BUILD := static
@@ -111,18 +118,32 @@ EMULATED_GDB := --file $(HOST_GDB):/usr/bin/gdb --libs-for $(HOST_GDB) \
 $(HOST_GDB):
 	@mkdir -p build/hosts/gdb
 	cd build/hosts/gdb && apt-get download -q gdb-minimal && dpkg-deb -x gdb-minimal_*.deb .
+# With two CPUs or more, two hosts boot side by side (qemu runs one emulated CPU on one
+# host CPU), each with every other stage; make -Otarget prints each host's output whole.
+EMULATED_HOSTS  ?= $(if $(filter 1,$(JOBS)),1,2)
+EMULATED_GROUPS := $(shell seq 1 $(if $(filter 1,$(words $(EMULATED_DIRS))),1,$(EMULATED_HOSTS)))
+every_other      = $(foreach i,$(shell seq $(2) $(words $(EMULATED_GROUPS)) $(words $(1))),$(word $(i),$(1)))
 check-emulated-x86: deps-ok test-deps-ok build/hosts/run-suites $(HOST_GDB)
 	@tools/deps check hosts
-	@for d in $(EMULATED_DIRS); do $(MAKE) -s --no-print-directory -C $$d $(if $(SANITIZE)$(TSAN),,STATIC=1) tests || exit 1; done
-	@echo "emulated x86_64 host$(if $(SANITIZE), (ASan + UBSan)), $(EMULATED_SMP) CPU(s): $(EMULATED_DIRS)"
+	@for d in $(EMULATED_DIRS); do $(MAKE) -j$(JOBS) -s --no-print-directory -C $$d $(if $(SANITIZE)$(TSAN),,STATIC=1) tests || exit 1; done
+	@echo "emulated x86_64 host$(if $(SANITIZE), (ASan + UBSan)), $(EMULATED_SMP) CPU(s) each," \
+		"$(words $(EMULATED_GROUPS)) side by side: $(EMULATED_DIRS)"
 	@mkdir -p $(LANES)
-	@set -o pipefail; EMULATED_HOST_SMP=$(EMULATED_SMP) \
+	@$(MAKE) --no-print-directory -j$(EMULATED_HOSTS) -Otarget \
+		$(foreach g,$(EMULATED_GROUPS),emulated-x86-host-$(g))
+# One host: run-suites on the suites of its stages (every other one of EMULATED_DIRS).
+define emulated_host_rule
+emulated-x86-host-$(1):
+	@set -o pipefail; echo "== emulated x86_64 host $(1): $(2)"; EMULATED_HOST_SMP=$(EMULATED_SMP) \
 		tools/emulated-host x86_64 --timeout 900 --file build/hosts/run-suites:/work/run-suites \
-		$(foreach d,$(EMULATED_DIRS),--file $(d)/build/$(EMULATED_BUILD):$(call EMULATED_PATH,$(d))) \
-		$(EMULATED_LIBS) $(EMULATED_GDB) -- /work/run-suites $$(for d in $(EMULATED_DIRS); do \
-			for t in $$d/build/$(EMULATED_BUILD)/tests/*; do \
-				echo $(call EMULATED_PATH,$$d)/tests/$${t##*/}; done; done) \
-		| tee $(LANES)/emulated-x86.log
+		$(foreach d,$(2),--file $(d)/build/$(EMULATED_BUILD):$(call EMULATED_PATH,$(d))) \
+		$$(call EMULATED_LIBS,$(2)) $(EMULATED_GDB) -- /work/run-suites $$$$(for d in $(2); do \
+			for t in $$$$d/build/$(EMULATED_BUILD)/tests/*; do \
+				echo $(call EMULATED_PATH,$$$$d)/tests/$$$${t##*/}; done; done) \
+		2>&1 | tee $(LANES)/emulated-x86-$(1).log
+.PHONY: emulated-x86-host-$(1)
+endef
+$(foreach g,$(EMULATED_GROUPS),$(eval $(call emulated_host_rule,$(g),$(call every_other,$(EMULATED_DIRS),$(g)))))
 build/hosts/run-suites: tests/lib/run_suites.c
 	@mkdir -p $(@D)
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -static -o $@ $<
@@ -137,12 +158,12 @@ check-tools:
 # with SANITIZE=1; `make fuzz` runs libFuzzer on each for FUZZ_SECONDS, stage06's included.
 FUZZ_SECONDS ?= 60
 check-fuzz-replay: deps-ok test-deps-ok
-	@$(MAKE) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk replay
+	@$(MAKE) -j$(JOBS) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk replay
 fuzz: deps-ok
 	@tools/deps check fuzz
-	@$(MAKE) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk fuzz \
+	@$(MAKE) -j$(JOBS) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk fuzz \
 		FUZZ_SECONDS=$(FUZZ_SECONDS)
-	@$(MAKE) --no-print-directory -C stage06-virtio fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	@$(MAKE) -j$(JOBS) --no-print-directory -C stage06-virtio fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 .PHONY: check-fuzz-replay fuzz
 
 # make bench: one table of what each stage costs (start-up, CPU time, memory, exits,
@@ -155,7 +176,7 @@ bench: deps-ok
 check-bench: deps-ok
 	@echo "== bench: each program once (bench/Makefile check)"
 	@tools/deps check bench
-	@$(MAKE) --no-print-directory -C bench check
+	@$(MAKE) -j$(JOBS) --no-print-directory -C bench check
 .PHONY: bench check-bench
 
 # The book: listings, diffs and outputs come from the code, so drift fails check-book.

@@ -59,6 +59,10 @@ int vm_create(struct vm *vm)
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 		return vm_fail_errno(vm, "KVM_SET_USER_MEMORY_REGION");
+	/* Only Intel needs it (TSS_ADDR); where KVM offers the call, it does no harm. */
+	if (kvm_capability(vm, KVM_CAP_SET_TSS_ADDR) &&
+	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
+		return vm_fail_errno(vm, "KVM_SET_TSS_ADDR");
 	return 0;
 }
 /* book:end vm-create */

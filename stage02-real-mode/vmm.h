@@ -26,6 +26,16 @@
 #define GUEST_STACK_TOP GUEST_LOAD_ADDR
 /* book:end memory-map */
 
+/* book:begin tss */
+/*
+ * KVM_SET_TSS_ADDR: on an Intel processor without "unrestricted guest", KVM runs
+ * real-mode code in virtual-8086 mode, which needs a task-state segment of its own:
+ * three pages of guest physical address space that KVM fills itself. They lie
+ * below 4 GiB, away from RAM and every device: here, where QEMU puts them.
+ */
+#define TSS_ADDR 0xfffbd000
+/* book:end tss */
+
 /* book:begin ports */
 /* The guest's devices: I/O ports, each handled in devices.c. */
 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU, so a guest can tell

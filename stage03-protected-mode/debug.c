@@ -6,12 +6,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-/* CR0, EFER and the debug registers: SDM vol. 3A, 2.5, 2.2.1 and 18.2. */
+/* CR0 and EFER: SDM vol. 3A, 2.5 and 2.2.1. */
 #define DEBUG_CR0_PE (1ull << 0) /* protection enable */
 #define DEBUG_CR0_PG (1ull << 31) /* paging */
 #define DEBUG_EFER_LMA (1ull << 10) /* long mode active */
-#define DR7_LOCAL_ENABLE(n) (1ull << (2 * (n))) /* L0-L3: breakpoint n is on */
-#define HW_BREAKPOINTS 4 /* DR0-DR3 */
 #define DEFAULT_GDB_PORT "1234" /* what `target remote :1234` expects, as with QEMU's -s */
 #define PAGE_SIZE_4K 4096u
 
@@ -91,7 +89,8 @@ void debug_usage(FILE *out)
 /*
  * KVM_SET_GUEST_DEBUG: what makes the vCPU stop with KVM_EXIT_DEBUG. SINGLESTEP
  * sets the trap flag for the guest behind its back (and hides it from
- * KVM_GET_REGS); USE_HW_BP loads our breakpoints into the debug registers.
+ * KVM_GET_REGS); USE_SW_BP sends each int3 (#BP) to the VMM, not to the guest;
+ * USE_HW_BP loads our breakpoints into the debug registers DR0-DR3 and DR7.
  */
 int debug_set_control(struct vcpu *vcpu, uint32_t control)
 {
@@ -99,9 +98,10 @@ int debug_set_control(struct vcpu *vcpu, uint32_t control)
 	struct kvm_guest_debug debug = {.control = control};
 
 	if (control & KVM_GUESTDBG_USE_HW_BP) {
-		for (unsigned i = 0; i < dbg->breakpoint_count && i < HW_BREAKPOINTS; i++) {
-			debug.arch.debugreg[i] = dbg->breakpoints[i];
-			debug.arch.debugreg[7] |= DR7_LOCAL_ENABLE(i); /* R/W 00: on execution */
+		debug.arch.debugreg[7] = DR7_FIXED_1;
+		for (unsigned i = 0; i < dbg->hw_count; i++) {
+			debug.arch.debugreg[i] = dbg->hw[i].address;
+			debug.arch.debugreg[7] |= DR7_GLOBAL_ENABLE(i);
 		}
 	}
 	if (ioctl(vcpu->fd, KVM_SET_GUEST_DEBUG, &debug) < 0)
@@ -111,36 +111,58 @@ int debug_set_control(struct vcpu *vcpu, uint32_t control)
 }
 /* book:end guest-debug */
 
+/* book:begin resume */
 /*
- * Go on from a stop: one instruction, or until a breakpoint. Breakpoints use the
- * debug registers where KVM was seen to stop at them (dbg->hw_breakpoints);
- * elsewhere, or with more than four, the VMM single-steps and compares each
- * address with them: slower, and the same for the guest.
+ * Go on from a stop: one instruction (GDB's step), or until a breakpoint. A
+ * breakpoint stops the vCPU before its instruction, so to go on from one the
+ * VMM first steps that instruction with the breakpoint out of the way (its int3
+ * back to the byte it replaced, the debug registers off), then puts it back
+ * (debug_breakpoint_hit). A kind of breakpoint that the KVM at hand was not
+ * seen to stop at is reached by single-stepping and comparing each address
+ * with the breakpoints: slower, and the same for the guest.
  */
 int debug_resume(struct vcpu *vcpu, bool single_step)
 {
 	struct debugger *dbg = vcpu->debug;
+	struct kvm_regs r;
+	struct kvm_sregs s;
 	uint32_t control = 0;
+	uint8_t byte = 0;
 
-	if (single_step)
-		control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
-	else if (dbg->breakpoint_count > 0 && dbg->hw_breakpoints &&
-		 dbg->breakpoint_count <= HW_BREAKPOINTS)
-		control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
-	else if (dbg->breakpoint_count > 0)
-		control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
-	if (control == dbg->control)
-		return 0;
+	if (vcpu_get_regs(vcpu, &r) < 0 || vcpu_get_sregs(vcpu, &s) < 0)
+		return -1;
+	uint64_t pc = linear_pc(&r, &s);
+	debug_read_linear(vcpu, pc, &byte, 1);
+	/* One step, without USE_SW_BP: off a breakpoint of ours (its int3 lifted), or
+	   over an int3 of the guest's own, which then goes to the guest's handler. */
+	if (single_step || breakpoint_at(dbg, pc) || byte == INT3) {
+		breakpoint_lift(vcpu, pc);
+		return debug_set_control(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
+	}
+	if (dbg->sw_count > 0 && dbg->stops_at_int3 == STOPS_YES)
+		control |= KVM_GUESTDBG_USE_SW_BP;
+	if (dbg->hw_count > 0 && dbg->stops_at_dr == STOPS_YES)
+		control |= KVM_GUESTDBG_USE_HW_BP;
+	if (breakpoint_steps(dbg))
+		control |= KVM_GUESTDBG_SINGLESTEP;
+	if (control)
+		control |= KVM_GUESTDBG_ENABLE;
+	if (control == dbg->control && !(control & KVM_GUESTDBG_USE_HW_BP))
+		return 0; /* stepping to a breakpoint: as it was */
 	return debug_set_control(vcpu, control);
 }
 
-bool debug_at_breakpoint(const struct debugger *dbg, uint64_t linear)
+/*
+ * KVM_EXIT_DEBUG while the guest goes on: did it stop at a breakpoint? An int3
+ * (#BP) is one, ours or the guest's own (GDB shows SIGTRAP); otherwise the
+ * address says it: a debug register's, or one reached by single-stepping.
+ */
+bool debug_breakpoint_hit(struct vcpu *vcpu, uint64_t linear)
 {
-	for (unsigned i = 0; i < dbg->breakpoint_count; i++)
-		if (dbg->breakpoints[i] == linear)
-			return true;
-	return false;
+	return vcpu->run->debug.arch.exception == BP_VECTOR ||
+	       breakpoint_at(vcpu->debug, linear) != NULL;
 }
+/* book:end resume */
 
 /* book:begin cpu-mode */
 /* Which instructions the CPU decodes now: SDM vol. 3A, 2.2 "Modes of Operation". */

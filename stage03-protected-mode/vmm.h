@@ -43,6 +43,16 @@ _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
 _Static_assert(REMAP_VIRT >= GUEST_MEM_SIZE && REMAP_VIRT < 0x400000,
 	       "REMAP_VIRT lies beyond RAM, in the 4 MiB that PAGE_TABLE_ADDR covers");
 
+/* book:begin tss */
+/*
+ * KVM_SET_TSS_ADDR: on an Intel processor without "unrestricted guest", KVM runs
+ * real-mode code in virtual-8086 mode, which needs a task-state segment of its own:
+ * three pages of guest physical address space that KVM fills itself. They lie
+ * below 4 GiB, away from RAM and every device: here, where QEMU puts them.
+ */
+#define TSS_ADDR 0xfffbd000
+/* book:end tss */
+
 /* book:begin ports */
 /* The guest's devices: I/O ports, each handled in devices.c. */
 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU, so a guest can tell

@@ -100,12 +100,11 @@ static int run_guest(struct vm *vm, struct options *opt)
 	    (!opt->ioeventfd || disk_use_ioeventfd(vm) == 0) && vcpu_create(vm, &vcpu) == 0 &&
 	    vcpu_set_long_mode(&vcpu) == 0 && vcpu_watch(&vcpu) == 0 &&
 	    (opt->timeout <= 0 || vcpu_set_timeout(&vcpu, opt->timeout) == 0) &&
-	    debug_start(&vcpu, &opt->debug, opt->guest) == 0) {
+	    debug_start(&vcpu, &opt->debug, opt->guest) == 0 &&
+	    serial_start_input(vm, STDIN_FILENO) == 0) {
 		terminal_take(STDIN_FILENO); /* if stdin is a terminal: keys go to the guest */
-		if (serial_start_input(vm, STDIN_FILENO) == 0) {
-			vcpu.stats = opt->stats ? &stats : NULL;
-			outcome = debug_finish(&vcpu, vcpu_run(&vcpu));
-		}
+		vcpu.stats = opt->stats ? &stats : NULL;
+		outcome = debug_finish(&vcpu, vcpu_run(&vcpu));
 	}
 	terminal_restore();
 	if (outcome != RUN_FINISHED)

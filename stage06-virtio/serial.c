@@ -141,18 +141,6 @@ bool serial_feed(struct vm *vm, const uint8_t *bytes, size_t len)
 	pthread_mutex_unlock(&s->lock);
 	return ok;
 }
-
-/*
- * The input has ended (EOF on a pipe or file). The guest is told with one ASCII
- * EOT after the last byte: the byte Ctrl-D gives on a terminal in non-canonical
- * mode, so a guest ends on 0x04 whichever way its input came.
- */
-void serial_end_input(struct vm *vm)
-{
-	const uint8_t eot = ASCII_EOT;
-
-	serial_feed(vm, &eot, 1);
-}
 /* book:end feed */
 
 /* book:begin input-thread */
@@ -171,7 +159,8 @@ static bool wait_for_input(struct serial *s)
 /*
  * The input thread: blocks in poll() until there is input, hands it to the UART,
  * and at the end of the input (or a read error such as EIO from a terminal that
- * hung up) sends EOT and ends.
+ * hung up) sends one EOT and ends. EOT is the byte Ctrl-D gives on a terminal in
+ * non-canonical mode: a guest ends on 0x04 whichever way its input came.
  */
 static void *input_thread(void *arg)
 {
@@ -184,7 +173,7 @@ static void *input_thread(void *arg)
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) {
-			serial_end_input(vm);
+			serial_feed(vm, &(const uint8_t){ASCII_EOT}, 1);
 			break;
 		}
 		if (!serial_feed(vm, buffer, (size_t)n))

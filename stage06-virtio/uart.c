@@ -46,9 +46,7 @@ static unsigned rx_trigger_level(const struct uart *u)
 {
 	static const unsigned level[] = {1, 4, 8, 14};
 
-	if (!fifo_enabled(u))
-		return 1;
-	return level[(u->fcr & UART_FCR_TRIGGER_MASK) >> 6];
+	return fifo_enabled(u) ? level[(u->fcr & UART_FCR_TRIGGER_MASK) >> 6] : 1;
 }
 
 static void rx_push(struct uart *u, uint8_t byte)

@@ -61,22 +61,23 @@ int vm_create(struct vm *vm)
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 		return vm_fail_errno(vm, "KVM_SET_USER_MEMORY_REGION");
-	return vm_create_irqchip(vm);
-}
-/* book:end vm-create */
-
-/* book:begin create-irqchip */
-/* The interrupt controllers, in the kernel. Before any vCPU: each gets a local APIC. */
-int vm_create_irqchip(struct vm *vm)
-{
+	/* Only Intel needs it (TSS_ADDR); where KVM offers the call, it does no harm. */
 	if (kvm_capability(vm, KVM_CAP_SET_TSS_ADDR) &&
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
 		return vm_fail_errno(vm, "KVM_SET_TSS_ADDR");
+	/* book:begin create-irqchip */
+	/*
+	 * The PC's interrupt controllers, in the kernel: two 8259 PICs (ports 0x20-0x21,
+	 * 0xa0-0xa1), an I/O APIC, and a local APIC per vCPU, made with the vCPU: so this
+	 * comes first. Their port and MMIO accesses never reach us; we move input lines
+	 * (KVM_IRQ_LINE). HLT is the kernel's too: the vCPU sleeps there until an interrupt.
+	 */
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return vm_fail_errno(vm, "KVM_CREATE_IRQCHIP");
+	/* book:end create-irqchip */
 	return 0;
 }
-/* book:end create-irqchip */
+/* book:end vm-create */
 
 /* book:begin guest-ptr */
 /*

@@ -71,11 +71,8 @@ enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsi
 		pthread_mutex_unlock(&vm->lock);
 		return RESUME_GUEST;
 	case PORT_DONE:
-		/*
-		 * The first item ends the run, as a machine that powers off stops there:
-		 * the rest of a rep outs never happens. How many items one exit carries
-		 * is KVM's choice, so no later item may change the status.
-		 */
+		/* The first item ends the run, as a machine that powers off stops: the rest of a
+		   rep outs never happens, however many items KVM put in this one exit. */
 		pthread_mutex_lock(&vm->lock); /* the first vCPU to finish sets the status */
 		if (!vm->stopping)
 			vm->status = data[0];

@@ -150,6 +150,8 @@ struct gdb_session {
 	bool stepping; /* the guest was told to go on for one instruction */
 	bool detached; /* GDB detached: the guest runs on alone */
 	bool killed; /* GDB said kill */
+	bool stop_reasons; /* GDB takes swbreak and hwbreak in a stop reply (qSupported) */
+	const char *stop_reason; /* "swbreak:;", "hwbreak:;" or NULL: why the vCPU stopped */
 	char packet[RSP_PACKET_MAX + 1];
 	char reply[RSP_PACKET_MAX + 1];
 	char xml[8192]; /* the target description */
@@ -376,6 +378,7 @@ static void reply_memory(struct vcpu *vcpu, struct gdb_session *g, const char *a
 		snprintf(g->reply, sizeof(g->reply), "E14"); /* EFAULT: not in guest memory */
 		return;
 	}
+	breakpoints_hide(vcpu->debug, address, bytes, got);
 	for (size_t i = 0; i < got; i++)
 		sprintf(g->reply + 2 * i, "%02x", bytes[i]);
 	g->reply[2 * got] = '\0';
@@ -395,39 +398,36 @@ static void write_memory(struct vcpu *vcpu, struct gdb_session *g, const char *a
 	for (size_t i = 0; i < length; i++)
 		if (!rsp_hex_byte(args + used + 2 * i, &bytes[i]))
 			return;
-	if (debug_write_linear(vcpu, address, bytes, length) == length)
+	if (debug_write_linear(vcpu, address, bytes, length) == length) {
+		breakpoints_rewrite(vcpu, address, length);
 		snprintf(g->reply, sizeof(g->reply), "OK");
-	else
+	} else
 		snprintf(g->reply, sizeof(g->reply), "E14");
 }
 
-/* ---- Breakpoints: Z0 (software) and Z1 (hardware) addr,kind; z0 and z1 remove. */
+/* ---- Breakpoints: Z0 (software) and Z1 (hardware) ADDRESS,KIND; z0 and z1 remove. */
 
-static void breakpoint(struct debugger *dbg, struct gdb_session *g, const char *packet)
+/* book:begin z-packets */
+static void breakpoint(struct vcpu *vcpu, struct gdb_session *g, const char *packet)
 {
 	unsigned long long address;
 	bool insert = packet[0] == 'Z';
+	enum breakpoint_kind kind = packet[1] == '1' ? HW_BREAKPOINT : SW_BREAKPOINT;
+	int done;
 
 	if ((packet[1] != '0' && packet[1] != '1') || sscanf(packet + 2, ",%llx", &address) != 1) {
 		g->reply[0] = '\0'; /* watchpoints (Z2-Z4): not supported, GDB says so */
 		return;
 	}
-	for (unsigned i = 0; i < dbg->breakpoint_count; i++) {
-		if (dbg->breakpoints[i] != address)
-			continue;
-		if (!insert) /* the last one takes its place */
-			dbg->breakpoints[i] = dbg->breakpoints[--dbg->breakpoint_count];
-		snprintf(g->reply, sizeof(g->reply), "OK");
-		return;
-	}
-	if (insert && dbg->breakpoint_count == BREAKPOINTS_MAX) {
-		snprintf(g->reply, sizeof(g->reply), "E28"); /* ENOSPC */
-		return;
-	}
 	if (insert)
-		dbg->breakpoints[dbg->breakpoint_count++] = address;
-	snprintf(g->reply, sizeof(g->reply), "OK");
+		done = breakpoint_insert(vcpu, kind, address);
+	else
+		done = breakpoint_remove(vcpu, kind, address);
+	if (done < 0) /* GDB says it could not insert the breakpoint; we say why */
+		fprintf(vcpu->vm->log, "vmm: gdb: %s\n", vcpu->vm->error);
+	snprintf(g->reply, sizeof(g->reply), done == 0 ? "OK" : "E01");
 }
+/* book:end z-packets */
 
 /* ---- The session */
 
@@ -445,11 +445,13 @@ static bool vcont_steps(const char *args)
 static void reply_query(struct gdb_session *g, const char *q)
 {
 	g->reply[0] = '\0'; /* what we do not know: the empty reply */
-	if (strncmp(q, "qSupported", 10) == 0)
+	if (strncmp(q, "qSupported", 10) == 0) {
+		/* swbreak and hwbreak: a stop reply may say which kind of breakpoint it was */
+		g->stop_reasons = strstr(q, "swbreak+") && strstr(q, "hwbreak+");
 		snprintf(g->reply, sizeof(g->reply),
-			 "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;vContSupported+",
-			 RSP_PACKET_MAX);
-	else if (strncmp(q, "qXfer:features:read:", 20) == 0)
+			 "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;vContSupported+%s",
+			 RSP_PACKET_MAX, g->stop_reasons ? ";swbreak+;hwbreak+" : "");
+	} else if (strncmp(q, "qXfer:features:read:", 20) == 0)
 		reply_features(g, q + 20);
 	else if (strcmp(q, "qAttached") == 0)
 		snprintf(g->reply, sizeof(g->reply), "1"); /* detaching leaves the guest running */
@@ -463,15 +465,22 @@ static void reply_query(struct gdb_session *g, const char *q)
 		snprintf(g->reply, sizeof(g->reply), "OK");
 }
 
+/* "T05swbreak:;": the signal, and the kind of breakpoint if GDB takes it. */
+static void stop_reply(struct gdb_session *g, int signal)
+{
+	snprintf(g->reply, sizeof(g->reply), "T%02x%s", signal,
+		 g->stop_reasons && g->stop_reason ? g->stop_reason : "");
+}
+
 /* One packet from GDB: its reply in g->reply; GO_ON or KILLED when the session stops. */
-static int handle_packet(struct vcpu *vcpu, struct debugger *dbg, struct gdb_session *g, int signal)
+static int handle_packet(struct vcpu *vcpu, struct gdb_session *g, int signal)
 {
 	const char *p = g->packet;
 
 	snprintf(g->reply, sizeof(g->reply), "%s", "");
 	switch (p[0]) {
 	case '?':
-		snprintf(g->reply, sizeof(g->reply), "S%02x", signal);
+		stop_reply(g, signal);
 		break;
 	case 'q':
 		reply_query(g, p);
@@ -505,7 +514,7 @@ static int handle_packet(struct vcpu *vcpu, struct debugger *dbg, struct gdb_ses
 		break;
 	case 'Z':
 	case 'z':
-		breakpoint(dbg, g, p);
+		breakpoint(vcpu, g, p);
 		break;
 	case 'c':
 	case 'C':
@@ -529,7 +538,7 @@ static int handle_packet(struct vcpu *vcpu, struct debugger *dbg, struct gdb_ses
 	case 'D':
 		rsp_send_str(&g->rsp, "OK");
 		g->detached = true;
-		dbg->breakpoint_count = 0;
+		breakpoints_remove_all(vcpu); /* the guest runs on as it was */
 		return GO_ON;
 	case 'k':
 		return KILLED;
@@ -545,7 +554,7 @@ static enum serve_result serve(struct vcpu *vcpu, struct debugger *dbg, int sign
 	size_t len;
 
 	if (reply_stop) {
-		snprintf(g->reply, sizeof(g->reply), "S%02x", signal);
+		stop_reply(g, signal);
 		if (rsp_send_str(&g->rsp, g->reply) < 0)
 			return KILLED;
 	}
@@ -562,7 +571,7 @@ static enum serve_result serve(struct vcpu *vcpu, struct debugger *dbg, int sign
 				return KILLED;
 			continue;
 		}
-		int result = handle_packet(vcpu, dbg, g, signal);
+		int result = handle_packet(vcpu, g, signal);
 		if (result == GO_ON || result == KILLED)
 			return (enum serve_result)result;
 		if (rsp_send_str(&g->rsp, g->reply) < 0)
@@ -662,6 +671,7 @@ int gdb_start(struct vcpu *vcpu, struct debugger *dbg)
 	if (!dbg->session)
 		return vm_fail(vcpu->vm, "--gdb: out of memory");
 	choose_registers(dbg->session, &sregs);
+	breakpoints_probe(vcpu->vm, dbg);
 	if (strcmp(dbg->gdb, "stdio") == 0) {
 		if (take_stdio(vcpu, &in, &out) < 0)
 			return -1;
@@ -674,6 +684,26 @@ int gdb_start(struct vcpu *vcpu, struct debugger *dbg)
 	return resume(vcpu, dbg, serve(vcpu, dbg, GDB_SIGTRAP, false));
 }
 
+/* One packet answered with no connection, the guest stopped: for tests (gdb_test.c). */
+const char *gdb_answer(struct vcpu *vcpu, struct debugger *dbg, const char *packet)
+{
+	struct kvm_sregs sregs;
+
+	if (!dbg->session) {
+		if (vcpu_get_sregs(vcpu, &sregs) < 0)
+			return NULL;
+		dbg->session = calloc(1, sizeof(*dbg->session));
+		if (!dbg->session)
+			return NULL;
+		choose_registers(dbg->session, &sregs);
+		rsp_init(&dbg->session->rsp, -1, -1);
+		dbg->session->killed = true; /* nobody to tell when it ends */
+	}
+	snprintf(dbg->session->packet, sizeof(dbg->session->packet), "%s", packet);
+	handle_packet(vcpu, dbg->session, GDB_SIGTRAP);
+	return dbg->session->reply;
+}
+
 /* book:begin gdb-stopped */
 /* KVM_EXIT_DEBUG: a step GDB asked for, a breakpoint, or a step on the way to one. */
 enum after_exit gdb_stopped(struct vcpu *vcpu, struct debugger *dbg)
@@ -684,10 +714,14 @@ enum after_exit gdb_stopped(struct vcpu *vcpu, struct debugger *dbg)
 
 	if (g->detached)
 		return RESUME_GUEST;
+	breakpoint_put_back(vcpu); /* after a step off an int3 */
 	if (read_state(vcpu, &regs, &sregs) < 0)
 		return STOP_WITH_ERROR;
-	if (!g->stepping && !debug_at_breakpoint(dbg, linear_pc(&regs, &sregs)))
-		return RESUME_GUEST; /* single-stepping to a breakpoint: not there yet */
+	uint64_t pc = linear_pc(&regs, &sregs);
+	if (!g->stepping && !debug_breakpoint_hit(vcpu, pc))
+		return debug_resume(vcpu, false) == 0 ? RESUME_GUEST : STOP_WITH_ERROR;
+	struct breakpoint *bp = g->stepping ? NULL : breakpoint_at(dbg, pc);
+	g->stop_reason = !bp ? NULL : bp->kind == HW_BREAKPOINT ? "hwbreak:;" : "swbreak:;";
 	if (resume(vcpu, dbg, serve(vcpu, dbg, GDB_SIGTRAP, true)) < 0)
 		return STOP_WITH_ERROR;
 	return RESUME_GUEST;
@@ -701,6 +735,8 @@ void gdb_finish(struct vcpu *vcpu, struct debugger *dbg, enum run_outcome outcom
 
 	if (!g)
 		return;
+	breakpoint_put_back(vcpu);
+	g->stop_reason = NULL;
 	if (!g->killed && !g->detached) {
 		if (outcome == RUN_FINISHED) {
 #ifdef PORT_DONE /* stages whose guests finish with an exit status */

@@ -78,7 +78,7 @@
 #define UART_MCR_LOOP 0x10 /* loopback: transmitter feeds receiver, MSR reads MCR */
 #define UART_MCR_MASK 0x1f /* the bits that exist */
 
-/* LSR: receiver and transmitter status. */
+/* LSR: receiver and transmitter status. Reading it clears its error bits, 1-4. */
 #define UART_LSR_DR 0x01 /* data ready: at least one byte to read from RBR */
 #define UART_LSR_OE 0x02 /* overrun error: a received byte found no room */
 #define UART_LSR_PE 0x04 /* parity error (never produced here: no wire) */
@@ -87,8 +87,6 @@
 #define UART_LSR_THRE 0x20 /* transmitter holding register (or TX FIFO) empty */
 #define UART_LSR_TEMT 0x40 /* transmitter empty: THR and shift register both idle */
 #define UART_LSR_RXFE 0x80 /* error in receive FIFO: PE, FE or BI queued (never here) */
-#define UART_LSR_ERRORS                                                                            \
-	(UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI) /* cleared by reading LSR */
 
 /* MSR: the modem status inputs (high nibble) and their changes (low nibble). */
 #define UART_MSR_DCTS 0x01 /* delta CTS: CTS changed since MSR was last read */
@@ -116,7 +114,7 @@ struct uart {
 	struct uart_host host; /* a copy: the caller's struct need not outlive uart_init */
 	uint8_t ier, lcr, mcr, msr, scr, dll, dlm;
 	uint8_t fcr; /* FIFO enable and trigger level, as last programmed */
-	uint8_t lsr_errors; /* UART_LSR_ERRORS bits waiting for an LSR read */
+	uint8_t lsr_errors; /* error bits (only ever UART_LSR_OE) waiting for an LSR read */
 	uint8_t rx[UART_FIFO_SIZE];
 	unsigned rx_head, rx_count; /* receive FIFO: oldest byte, bytes queued */
 	uint8_t rbr; /* the byte RBR last gave out */

@@ -54,6 +54,16 @@
 _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
 	       "the VMM's structures lie between the real-mode IVT/BIOS data and the stack");
 
+/* book:begin tss */
+/*
+ * KVM_SET_TSS_ADDR: on an Intel processor without "unrestricted guest", KVM runs
+ * real-mode code in virtual-8086 mode, which needs a task-state segment of its own:
+ * three pages of guest physical address space that KVM fills itself. They lie
+ * below 4 GiB, away from RAM and every device: here, where QEMU puts them.
+ */
+#define TSS_ADDR 0xfffbd000
+/* book:end tss */
+
 /* book:begin ports */
 /* The guest's devices: I/O ports, each handled in devices.c. */
 /* OUT: bytes to our stdout. IN: reads 0xe9, as in Bochs and QEMU, so a guest can tell
@@ -89,19 +99,6 @@ _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
 #define LAPIC_BASE 0xfee00000 /* the IA32_APIC_BASE MSR's value after reset */
 #define LAPIC_SIZE 0x1000
 /* book:end ports */
-
-/* book:begin irqchip */
-/*
- * KVM_CREATE_IRQCHIP puts the PC's interrupt controllers in the kernel: two 8259
- * PICs (ports 0x20-0x21, 0xa0-0xa1) and an I/O APIC, with a local APIC in each
- * vCPU. Their port and MMIO accesses never reach us; we only move input lines
- * (KVM_IRQ_LINE). HLT is now handled in the kernel too: the vCPU sleeps there
- * until an interrupt comes, so a guest can no longer finish with HLT. On Intel,
- * KVM also needs 3 pages of guest physical address space for a TSS of its own
- * (KVM_SET_TSS_ADDR), used to run real-mode code: outside RAM, where QEMU puts it.
- */
-#define TSS_ADDR 0xfffbd000
-/* book:end irqchip */
 
 #define RFLAGS_RESERVED_1 (1u << 1) /* RFLAGS bit 1 always reads as 1 (SDM vol. 1, 3.4.3) */
 #define RFLAGS_IF (1u << 9) /* IF: external interrupts are taken (SDM vol. 1, 3.4.3.3) */
@@ -301,7 +298,6 @@ struct kvm_cpuid2 *kvm_supported_cpuid(struct vm *vm);
 /* vm.c */
 void vm_init(struct vm *vm);
 int vm_create(struct vm *vm);
-int vm_create_irqchip(struct vm *vm);
 int vm_load_guest(struct vm *vm, const char *path);
 void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 void vm_destroy(struct vm *vm);
@@ -350,7 +346,6 @@ enum after_exit serial_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned 
 			  unsigned count);
 int serial_start_input(struct vm *vm, int fd);
 bool serial_feed(struct vm *vm, const uint8_t *bytes, size_t len);
-void serial_end_input(struct vm *vm);
 void serial_stop_input(struct vm *vm);
 
 /* disk.c */

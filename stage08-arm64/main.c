@@ -141,13 +141,12 @@ static int run_guest(struct vm *vm, struct options *opt)
 	    vm_load_guest(vm, opt->guest) == 0 && disk_open(vm, opt->disk) == 0 &&
 	    vcpus_create(vm, vcpus, opt->cpus) == 0 &&
 	    (!opt->ioeventfd || disk_use_ioeventfd(vm) == 0) &&
-	    (opt->timeout <= 0 || vcpu_set_timeout(boot, opt->timeout) == 0)) {
+	    (opt->timeout <= 0 || vcpu_set_timeout(boot, opt->timeout) == 0) &&
+	    serial_start_input(vm, STDIN_FILENO) == 0) {
 		terminal_take(STDIN_FILENO); /* if stdin is a terminal: keys go to the guest */
-		if (serial_start_input(vm, STDIN_FILENO) == 0) {
-			for (unsigned i = 0; i < vm->cpus; i++)
-				vcpus[i].stats = opt->stats ? &stats[i] : NULL;
-			outcome = vm_run(vm);
-		}
+		for (unsigned i = 0; i < vm->cpus; i++)
+			vcpus[i].stats = opt->stats ? &stats[i] : NULL;
+		outcome = vm_run(vm);
 	}
 	terminal_restore();
 	struct vcpu *cause = vm->stopped_by ? vm->stopped_by : boot; /* the first to end */

@@ -71,11 +71,7 @@ bool terminal_take(int fd)
 		sigaction(fatal_signals[i], &sa, NULL);
 	atexit(terminal_restore); /* exit() from anywhere, and return from main */
 
-	saved_fd = fd;
-	if (tcsetattr(fd, TCSANOW, &raw) < 0) {
-		saved_fd = -1;
-		return false;
-	}
-	return true;
+	saved_fd = fd; /* first: from the change on, any way out restores the terminal */
+	return tcsetattr(fd, TCSANOW, &raw) == 0;
 }
 /* book:end take */

@@ -354,7 +354,6 @@ enum after_exit serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigne
 			    bool is_write);
 int serial_start_input(struct vm *vm, int fd);
 bool serial_feed(struct vm *vm, const uint8_t *bytes, size_t len);
-void serial_end_input(struct vm *vm);
 void serial_stop_input(struct vm *vm);
 
 /* disk.c */

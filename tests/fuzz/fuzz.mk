@@ -15,7 +15,7 @@ REPLAYS   := $(patsubst %,$(BUILD)/fuzz/%_fuzz_replay,$(FUZZERS))
 FUZZ_HDRS := $(FUZZ_SRC)/fuzz.h $(wildcard *.h)
 
 # The replay: each harness with tests/fuzz/replay.c, the stage's objects and kvm_check.
-REPLAY_CFLAGS = $(CFLAGS) -I. -I$(FUZZ_SRC) -I../tests/lib -DFUZZ_REPLAY \
+REPLAY_CFLAGS = $(CFLAGS) -I. -I$(FUZZ_SRC) -I../tests/lib -DFUZZ_REPLAY -DTEST_STAGE='"$(STAGE)"' \
 		-DGUEST_DIR='"$(CURDIR)/$(BUILD)/guests"'
 define replay_rule
 $(BUILD)/fuzz/$(1)_fuzz_replay: $(FUZZ_SRC)/$(1)/$(1)_fuzz.c $(FUZZ_SRC)/replay.c $(FUZZ_HDRS) \

@@ -33,9 +33,9 @@ $(HOSTILE_OUT)/%.case: $(1)/%.asm
 endef
 $(foreach d,$(HOSTILE_DIRS),$(eval $(call hostile_dir_rules,$(d))))
 
-$(BUILD)/tests/hostile_test: $(BUILD)/tests/%: $(HOSTILE)/%.c $(OBJS) $(TEST_LIB) $(HOSTILE_ASM) \
+$(BUILD)/tests/hostile_test: $(BUILD)/tests/%: $(HOSTILE)/%.c $(OBJS) $(TEST_LIB_OBJS) $(HOSTILE_ASM) \
 			     $(HOSTILE_STAGE)/cases.mk \
 			     | need-check
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -DHOSTILE_CASES=$(words $(HOSTILE_ASM)) $(LDFLAGS) -o $@ $< \
-		$(filter %.c,$(TEST_LIB)) $(OBJS) $(CHECK_FLAGS) $(call DISASM_FOR,$*)
+		$(TEST_LIB_OBJS) $(OBJS) $(CHECK_FLAGS) $(call DISASM_FOR,$*)

@@ -13,8 +13,9 @@
 #error "GUEST_DIR must name the directory of the stage's built guests"
 #endif
 
-#ifndef TEST_NAME
-#error "TEST_NAME must name this suite for the lane records (STAGE/suite)"
+/* A suite is named in the lane records as STAGE/program: one object serves every suite. */
+#ifndef TEST_STAGE
+#error "TEST_STAGE must name the stage, for the lane records (STAGE/suite)"
 #endif
 
 static int skipped;
@@ -99,7 +100,8 @@ static void record_lane(void)
 		fprintf(stderr, "LANE_RECORD %s: %s\n", path, strerror(errno));
 		return;
 	}
-	fprintf(record, "%s %d %d\n", TEST_NAME, kvm_ran, kvm_skipped);
+	fprintf(record, "%s/%s %d %d\n", TEST_STAGE, program_invocation_short_name, kvm_ran,
+		kvm_skipped);
 	fclose(record);
 }
 

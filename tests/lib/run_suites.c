@@ -5,12 +5,14 @@
  * from the suites' own results, never from the emulator's exit status.
  * Each suite records how many KVM tests it ran (tests/lib/kvm_check.c); the
  * records are printed at the end as "lane record: LANE STAGE/suite RAN SKIPPED"
- * lines, for tools/lanes on the other side of the emulator.
+ * lines, for tools/lanes on the other side of the emulator. Each suite's
+ * time is printed after it ("-- 12.3 s"): what to trim when CI grows slow.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct totals {
@@ -31,6 +33,14 @@ static void count_line(struct totals *t, const char *line)
 	}
 	if (strncmp(line, "SKIP ", 5) == 0)
 		t->skipped++;
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int run_one(struct totals *t, char *test)
@@ -91,9 +101,11 @@ int main(int argc, char **argv)
 	setenv("LANE_RECORD", LANE_RECORD, 1);
 
 	for (int i = 1; i < argc; i++) {
+		double start = seconds_now();
 		t.suites++;
 		if (run_one(&t, argv[i]) != 0)
 			t.suites_failed++;
+		printf("-- %.1f s\n", seconds_now() - start);
 	}
 	printf(
 	    "emulated host: %d suites (%d failed), %d checks: %d passed, %d failed, %d skipped\n",

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #define COM1(reg) (COM1_BASE + (reg))
 
@@ -145,15 +146,24 @@ START_TEST(dropping_rts_holds_the_rest_back)
 }
 END_TEST
 
+/* The input thread meets the end of its input: the guest receives one EOT, then nothing. */
 START_TEST(end_of_input_is_one_eot)
 {
 	struct fake_exit f;
+	int fds[2];
 
 	fake_com1(&f);
 	out(&f, COM1(UART_MCR), 1, UART_MCR_RTS);
-	serial_end_input(&f.vm);
+	ck_assert_int_eq(pipe(fds), 0);
+	close(fds[1]); /* an input that ends before its first byte */
+	ck_assert_msg(serial_start_input(&f.vm, fds[0]) == 0, "%s", f.vm.error);
+	/* However long the thread takes to run, the EOT comes (the test's timeout says if not). */
+	while (!(in(&f, COM1(UART_LSR), 1) & UART_LSR_DR))
+		usleep(1000);
 	ck_assert_uint_eq(in(&f, COM1(UART_RBR), 1), ASCII_EOT);
+	serial_stop_input(&f.vm); /* the thread has ended: nothing more can come */
 	ck_assert_uint_eq(in(&f, COM1(UART_LSR), 1) & UART_LSR_DR, 0);
+	close(fds[0]);
 	fake_finish(&f);
 }
 END_TEST
@@ -246,6 +256,7 @@ int main(void)
 	tcase_add_test(ports, dropping_rts_holds_the_rest_back);
 	tcase_add_test(ports, end_of_input_is_one_eot);
 	tcase_add_test(ports, a_string_write_to_the_done_port_finishes_with_its_first_item);
+	tcase_set_timeout(ports, 60); /* the input thread may wait long for a core */
 	suite_add_tcase(s, ports);
 	tcase_set_timeout(irq, 60);
 	tcase_add_kvm_test(irq, transmitter_empty_raises_irq4_until_iir_is_read);

@@ -104,7 +104,7 @@ START_TEST(echo_from_memory_keeps_input_that_came_before_the_driver)
 
 	start_guest(&f, "echo.bin", vcpu_set_long_mode);
 	ck_assert(serial_feed(&f.vm, (const uint8_t *)input, strlen(input)));
-	serial_end_input(&f.vm);
+	ck_assert(serial_feed(&f.vm, &(const uint8_t){ASCII_EOT}, 1)); /* as at EOF */
 	ck_assert_uint_eq(f.vm.com1.input_count, strlen(input) + 1); /* no RTS yet */
 	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
 	ck_assert_str_eq(output_of(&f.vm, &f.c), "early\nEARLY\nguest reported 1 (0x1)\n");
@@ -194,7 +194,7 @@ START_TEST(irq_echo_with_input_from_memory)
 
 	start_guest(&f, "irq-echo.bin", vcpu_set_long_mode);
 	ck_assert(serial_feed(&f.vm, (const uint8_t *)"xyz", 3));
-	serial_end_input(&f.vm);
+	ck_assert(serial_feed(&f.vm, &(const uint8_t){ASCII_EOT}, 1)); /* as at EOF */
 	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
 	ck_assert_str_eq(output_of(&f.vm, &f.c), "xyzguest reported 3 (0x3)\n");
 	ck_assert_uint_ge(guest_qword(&f, RESULT_ADDR + 8), 1);

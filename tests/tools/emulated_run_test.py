@@ -74,6 +74,23 @@ class RecordReplayTest(unittest.TestCase):
         self.assertEqual(read(f"{run}/stdin"), b"typed\n")
         self.assertEqual(read(f"{run}/streams"), b"apart\n")
 
+    def test_carried_files_and_a_dynamic_programs_libraries_are_recorded(self):
+        """--carry: a file named only inside an argument (tools/gdb-batch's VMM); a dynamic
+        program (GDB) or carried file takes the loader and libraries ldd lists."""
+        sh_path = shutil.which("dash") or "/bin/dash"
+        status, out, err = sh(f"{EMULATED_RUN} --carry ../bin/guests/hello.bin:/x/h.bin "
+                              f"--carry {sh_path}:/bin/sh {sh_path} -c 'echo guests/g.bin'",
+                              self.work, {"EMULATED_RUN_RECORD": self.records})
+        self.assertEqual((status, out, err), (0, "", ""))
+        files = read(f"{self.records}/0/files").decode().split("\0")[:-1]
+        self.assertIn(f"{self.work}/../bin/guests/hello.bin:/x/h.bin", files)
+        self.assertIn(f"{sh_path}:/bin/sh", files)
+        libc = [f for f in files if re.search(r"/libc\.so\.6:", f)]
+        self.assertTrue(libc, files)
+        path = libc[0].split(":")[0]
+        self.assertEqual(libc[0], f"{path}:{path}")  # at its own path
+        self.assertTrue(any("ld-linux" in f for f in files), files)
+
     def test_stdout_and_stderr_as_one_file_are_recorded_merged(self):
         self.record("2>&1")
         self.record(">/dev/null 2>&1")
