@@ -1,6 +1,8 @@
 /* Diagnostics: what an exit was, and the state of the vCPU when it happened. */
 #include "vmm.h"
 
+#include <stdbool.h>
+
 #define NAME(x) [x] = #x
 static const char *const exit_names[] = {
     NAME(KVM_EXIT_UNKNOWN),
@@ -67,26 +69,34 @@ const char *system_event_name(uint32_t type)
 }
 
 /* book:begin trace */
-/* One line per exit: its name and, for MMIO, the access; for a system event, its type. */
+/*
+ * One line per exit: the vCPU, the exit's name and, for MMIO, what went where;
+ * for a system event, which. The line is written with the stream locked, so
+ * that the lines of vCPUs on other threads come before or after it, never inside it.
+ */
 void trace_exit(FILE *out, const struct vcpu *vcpu)
 {
 	const struct kvm_run *run = vcpu->run;
 
-	fprintf(out, "exit %s", exit_reason_name(run->exit_reason));
+	flockfile(out);
+	fprintf(out, "vCPU %u: exit %s", vcpu->index, exit_reason_name(run->exit_reason));
 	if (run->exit_reason == KVM_EXIT_MMIO) {
-		fprintf(out, " %s addr=0x%08llx len=%u", run->mmio.is_write ? "write" : "read",
+		uint64_t value = 0;
+
+		/* Only the bytes of kvm_run's data: the length is the kernel's word, not checked
+		 * yet. */
+		for (unsigned i = 0; i < run->mmio.len && i < sizeof(run->mmio.data); i++)
+			value |= (uint64_t)run->mmio.data[i] << (8 * i);
+		fprintf(out, " %s addr=0x%llx len=%u", run->mmio.is_write ? "write" : "read",
 			(unsigned long long)run->mmio.phys_addr, run->mmio.len);
 		/* For a read the value is not known yet: we have not answered. */
-		if (run->mmio.is_write) {
-			fprintf(out, " data=");
-			for (unsigned i = run->mmio.len; i > 0; i--)
-				if (i <= sizeof(run->mmio.data))
-					fprintf(out, "%02x", run->mmio.data[i - 1]);
-		}
+		if (run->mmio.is_write)
+			fprintf(out, " value=0x%llx", (unsigned long long)value);
 	} else if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT) {
 		fprintf(out, " %s", system_event_name(run->system_event.type));
 	}
 	fputc('\n', out);
+	funlockfile(out);
 }
 /* book:end trace */
 
@@ -244,3 +254,28 @@ void diag_dump(struct vcpu *vcpu, FILE *out)
 	explain_vector_loop(out, r.regs.pc, vbar);
 }
 /* book:end diag-dump */
+
+/* book:begin stats-print */
+/* --stats: how many exits of each reason, and where the time went. */
+void stats_print(FILE *out, const struct run_stats *stats)
+{
+	uint64_t total = 0;
+	double seconds = (double)stats->total_ns / 1e9;
+	double in_kvm = (double)stats->in_kvm_run_ns / 1e9;
+
+	for (unsigned i = 0; i < STATS_REASONS; i++)
+		total += stats->exits[i];
+	fprintf(out, "exits: %llu\n", (unsigned long long)total);
+	for (unsigned i = 0; i < STATS_REASONS; i++)
+		if (stats->exits[i])
+			fprintf(out, "  %-24s %llu\n", exit_reason_name(i),
+				(unsigned long long)stats->exits[i]);
+	if (seconds <= 0)
+		return;
+	fprintf(out, "time: %.6f s, of which inside KVM_RUN %.6f s (%.1f%%), in the VMM %.6f s\n",
+		seconds, in_kvm, 100 * in_kvm / seconds, seconds - in_kvm);
+	if (total)
+		fprintf(out, "per exit: %.2f us round trip, %.2f us of it in the VMM\n",
+			1e6 * seconds / (double)total, 1e6 * (seconds - in_kvm) / (double)total);
+}
+/* book:end stats-print */

@@ -15,10 +15,14 @@ suites=("$@")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# Two emulated CPUs, so that the vCPU threads really run at the same time (smp-count's
+# atomics are tested against a second CPU's stores); EMULATED_HOST_SMP=1 for one.
+cpus=${EMULATED_HOST_SMP:-2}
 started=$(date +%s%N)
-echo "== $stage: ${#suites[@]} suites, in an emulated arm64 host (qemu)"
-../tools/emulated-host arm64 --timeout 300 \
+echo "== $stage: ${#suites[@]} suites, in an emulated arm64 host (qemu, $cpus CPUs)"
+EMULATED_HOST_SMP=$cpus ../tools/emulated-host arm64 --timeout 600 \
 	--file "$out/vmm:/work/vmm" --file build/guests:/work/guests \
+	--file "$out/disk.img:/work/disk.img" \
 	--file "$out/tests:/work/tests" \
 	-- tests/run-suites "${suites[@]/#/tests/}" | tee "$log"
 host_status=${PIPESTATUS[0]}
@@ -38,8 +42,8 @@ summary=$(awk -v list="${suites[*]}" '
 		printf "%d %d %d %d%s\n", checks, failures, errors, skipped, missing
 	}' "$log")
 read -r checks failures errors skipped missing <<<"$summary"
-printf '%s: %d checks in %d suites: %d failures, %d errors, %d skipped (emulated arm64 host, %d.%d s)\n' \
-	"$stage" "$checks" "${#suites[@]}" "$failures" "$errors" "$skipped" $((ms / 1000)) $((ms % 1000 / 100))
+printf '%s: %d checks in %d suites: %d failures, %d errors, %d skipped (emulated arm64 host, %d CPUs, %d.%d s)\n' \
+	"$stage" "$checks" "${#suites[@]}" "$failures" "$errors" "$skipped" "$cpus" $((ms / 1000)) $((ms % 1000 / 100))
 if [[ -n $missing ]]; then
 	echo "$stage: FAILED: no results from:$missing (emulated host status $host_status)"
 	exit 1

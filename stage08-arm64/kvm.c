@@ -30,6 +30,7 @@ static const char *kvm_open_advice(int err)
 	}
 }
 
+/* book:begin kvm-open */
 int kvm_open(struct vm *vm, const char *path)
 {
 	vm->kvm_fd = open(path, O_RDWR | O_CLOEXEC);
@@ -42,6 +43,7 @@ int kvm_open(struct vm *vm, const char *path)
 		return vm_fail_errno(vm, "KVM_GET_API_VERSION");
 	return kvm_check_api_version(vm, version);
 }
+/* book:end kvm-open */
 
 int kvm_check_api_version(struct vm *vm, int version)
 {
@@ -58,3 +60,22 @@ int kvm_capability(struct vm *vm, long capability)
 
 	return value < 0 ? 0 : value;
 }
+
+/* book:begin max-vcpus */
+/*
+ * How many vCPUs one VM may have. KVM_CAP_MAX_VCPUS is the limit; the older
+ * KVM_CAP_NR_VCPUS, the number KVM recommends, stands in for it when absent;
+ * KVM's API documentation says to assume 4 when neither is there. On arm64 the
+ * limit is the VM's interrupt controller's (a GICv2 serves 8 CPUs, a GICv3
+ * many more), so the VM is asked, once its GIC exists.
+ */
+unsigned kvm_max_vcpus(struct vm *vm)
+{
+	int fd = vm->vm_fd >= 0 ? vm->vm_fd : vm->kvm_fd;
+	int max = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (max <= 0)
+		max = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	return max > 0 ? (unsigned)max : 4;
+}
+/* book:end max-vcpus */

@@ -12,8 +12,14 @@
  * - The serial line has no framing: baud rate, word length, parity and stop
  *   bits are stored and read back but change nothing, and no framing,
  *   parity, break or overrun error ever happens (UARTRSR reads 0).
- * - No interrupts: this machine has no interrupt controller yet, so UARTIMSC
- *   is only storage, UARTRIS and UARTMIS read 0, UARTICR does nothing.
+ * - Interrupts follow from the FIFOs at once. The transmit interrupt is set
+ *   each time a byte leaves (the FIFO is at once empty, below any trigger
+ *   level) and cleared by UARTICR. The receive interrupt is set while the
+ *   receive FIFO holds its trigger level (or, without FIFOs, one byte); the
+ *   receive timeout, while it holds less but not nothing: no byte is coming,
+ *   the line is quiet. Both clear when the guest reads the FIFO down, and
+ *   UARTICR cannot clear them while their condition lasts. The modem, error
+ *   and overrun interrupts never happen.
  * - Host input that finds the receiver full is refused, not overrun: the
  *   caller keeps the byte, as a sender would under flow control.
  * - Turning the FIFOs on or off (UARTLCR_H.FEN) keeps what was received: with
@@ -39,6 +45,43 @@ static unsigned rx_capacity(const struct pl011 *u)
 {
 	return fifo_enabled(u) ? PL011_FIFO_DEPTH : 1;
 }
+
+/* The receive FIFO's trigger level, in bytes, from UARTIFLS.RXIFLSEL (1/8 to 7/8 of it). */
+static unsigned rx_trigger(const struct pl011 *u)
+{
+	static const unsigned eighths[] = {1, 2, 4, 6, 7};
+	unsigned sel = (u->ifls >> PL011_IFLS_RX_SHIFT) & PL011_IFLS_RX_MASK;
+
+	if (!fifo_enabled(u))
+		return 1;
+	return PL011_FIFO_DEPTH * eighths[sel < 5 ? sel : 2] / 8; /* 5-7 are reserved */
+}
+
+/* book:begin pl011-irq */
+/* UARTRIS: which interrupts are asserted, masked or not. */
+static uint32_t raw_interrupts(const struct pl011 *u)
+{
+	uint32_t ris = u->tx_int ? PL011_INT_TX : 0;
+
+	if (u->rx_count >= rx_trigger(u))
+		ris |= PL011_INT_RX;
+	else if (u->rx_count > 0)
+		ris |= PL011_INT_RT;
+	return ris;
+}
+
+/* UARTINTR follows UARTMIS: the host hears of each change of level, and only of changes. */
+static void update_irq(struct pl011 *u)
+{
+	int level = (raw_interrupts(u) & u->imsc) != 0;
+
+	if (level == u->irq_level)
+		return;
+	u->irq_level = level;
+	if (u->host.set_irq)
+		u->host.set_irq(u->host.ctx, level);
+}
+/* book:end pl011-irq */
 
 static void rx_push(struct pl011 *u, uint8_t byte)
 {
@@ -87,14 +130,19 @@ bool pl011_read(struct pl011 *u, uint32_t offset, uint32_t *value)
 	switch (offset) {
 	case PL011_DR:
 		*value = rx_pop(u); /* error bits 11:8 stay 0: no line, no errors */
+		update_irq(u);
 		return true;
 	case PL011_FR:
 		*value = flags(u);
 		return true;
 	case PL011_RSR: /* no errors ever */
-	case PL011_RIS: /* no interrupts in this machine */
-	case PL011_MIS:
 		*value = 0;
+		return true;
+	case PL011_RIS:
+		*value = raw_interrupts(u);
+		return true;
+	case PL011_MIS:
+		*value = raw_interrupts(u) & u->imsc;
 		return true;
 	case PL011_ILPR:
 		*value = u->ilpr;
@@ -129,15 +177,19 @@ bool pl011_read(struct pl011 *u, uint32_t offset, uint32_t *value)
 	return false;
 }
 
-bool pl011_write(struct pl011 *u, uint32_t offset, uint32_t value)
+static bool write_register(struct pl011 *u, uint32_t offset, uint32_t value)
 {
 	switch (offset) {
 	case PL011_DR:
 		if (u->host.transmit)
 			u->host.transmit(u->host.ctx, value & PL011_DR_DATA);
+		u->tx_int = true; /* the byte is gone: the FIFO is at once below its level */
 		return true;
 	case PL011_RSR: /* UARTECR: clears the error flags, which are never set */
-	case PL011_ICR: /* clears interrupts, which never happen */
+		return true;
+	case PL011_ICR: /* the receive ones return while their condition lasts */
+		if (value & PL011_INT_TX)
+			u->tx_int = false;
 		return true;
 	case PL011_ILPR:
 		u->ilpr = value & PL011_ILPR_MASK;
@@ -167,6 +219,14 @@ bool pl011_write(struct pl011 *u, uint32_t offset, uint32_t value)
 	return false; /* UARTFR, UARTRIS, UARTMIS and the IDs are read only */
 }
 
+bool pl011_write(struct pl011 *u, uint32_t offset, uint32_t value)
+{
+	bool known = write_register(u, offset, value);
+
+	update_irq(u); /* IMSC, ICR, DR, IFLS and LCR_H (FEN) all move UARTINTR */
+	return known;
+}
+
 bool pl011_rx_has_room(const struct pl011 *u)
 {
 	return u->rx_count < rx_capacity(u);
@@ -177,5 +237,11 @@ bool pl011_receive(struct pl011 *u, uint8_t byte)
 	if (!pl011_rx_has_room(u))
 		return false;
 	rx_push(u, byte);
+	update_irq(u);
 	return true;
+}
+
+bool pl011_rts(const struct pl011 *u)
+{
+	return u->cr & PL011_CR_RTS;
 }

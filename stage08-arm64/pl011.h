@@ -1,12 +1,14 @@
 /*
  * An Arm PL011 UART, modelled at register level: enough of it for a polled
  * driver (write UARTDR when UARTFR.TXFF is clear, read UARTDR when UARTFR.RXFE
- * is clear), and the rest of its registers stored and read back.
+ * is clear) or one driven by its interrupt, and the rest of its registers
+ * stored and read back.
  *
- * The model is plain C: no KVM, no MMIO, no file descriptors. The VMM calls
- * pl011_read()/pl011_write() on each MMIO exit with offset = address - base,
- * feeds host input with pl011_receive(), and gets transmitted bytes back
- * through a callback.
+ * The model is plain C: no KVM, no MMIO, no file descriptors, no threads. The
+ * VMM calls pl011_read()/pl011_write() on each MMIO exit with offset = address
+ * - base, feeds host input with pl011_receive(), and gets two callbacks back: a
+ * transmitted byte, and a change of the interrupt line. One caller at a time:
+ * if input arrives on another thread, the VMM holds a lock around every call.
  *
  * Register names, offsets and bits follow the Arm PrimeCell UART (PL011)
  * Technical Reference Manual, r1p5 (Arm DDI 0183G), chapter 3,
@@ -70,6 +72,24 @@
 #define PL011_CR_LBE (1u << 7) /* loopback enable */
 #define PL011_CR_TXE (1u << 8) /* transmit enable */
 #define PL011_CR_RXE (1u << 9) /* receive enable */
+#define PL011_CR_RTS (1u << 11) /* request to send: the nUARTRTS output, asserted */
+
+/* book:begin pl011-interrupts */
+/*
+ * The interrupts, one bit each in UARTIMSC (mask: 1 = enabled), UARTRIS (raw
+ * status), UARTMIS (RIS & IMSC) and UARTICR (write 1 to clear) (TRM, "Interrupt
+ * Mask Set/Clear Register, UARTIMSC" and the three after it). UARTINTR, the
+ * line to the interrupt controller, is high while any bit of UARTMIS is set.
+ */
+#define PL011_INT_RX (1u << 4) /* receive: the FIFO reached its trigger level */
+#define PL011_INT_TX (1u << 5) /* transmit: the FIFO fell to its trigger level */
+#define PL011_INT_RT (1u << 6) /* receive timeout: data waits, the line has gone quiet */
+#define PL011_INT_ALL 0x7ffu /* bits 10:0: the modem, error and overrun ones too */
+
+/* UARTIFLS: the receive FIFO's trigger level, bits 5:3 (TRM, "Interrupt FIFO Level Select"). */
+#define PL011_IFLS_RX_SHIFT 3
+#define PL011_IFLS_RX_MASK 0x7u /* 0: 1/8 full, 1: 1/4, 2: 1/2, 3: 3/4, 4: 7/8 */
+/* book:end pl011-interrupts */
 
 /* Reset values that are not zero (TRM, "Summary of registers"). */
 #define PL011_CR_RESET (PL011_CR_TXE | PL011_CR_RXE) /* 0x0300: enabled for TX and RX, UART off */
@@ -89,10 +109,11 @@
  * Linux's amba-pl011 driver also sizes them by revision). */
 #define PL011_FIFO_DEPTH 32
 
-/* What the UART needs from its host: where transmitted bytes go. */
+/* What the UART needs from its host: where transmitted bytes go, and its interrupt line. */
 struct pl011_host {
 	void (*transmit)(void *ctx, uint8_t byte); /* one byte sent on the serial line */
-	void *ctx; /* passed back to it */
+	void (*set_irq)(void *ctx, int level); /* UARTINTR changed to level 0/1 */
+	void *ctx; /* passed back to both */
 };
 
 /* The whole device; no heap, so it can live inside struct vm. */
@@ -101,10 +122,15 @@ struct pl011 {
 	uint32_t ilpr, ibrd, fbrd, lcr_h, cr, ifls, imsc, dmacr;
 	uint8_t rx[PL011_FIFO_DEPTH];
 	unsigned rx_head, rx_count; /* receive FIFO: oldest byte, bytes queued */
+	bool tx_int; /* the transmit interrupt's latch: set when a byte leaves */
+	int irq_level; /* the level last reported through set_irq */
 };
 
 /* book:begin pl011-api */
-/* Reset. host may be NULL, and so may its callback: what it would receive is dropped. */
+/*
+ * Reset. The interrupt line starts low, without a call to set_irq. host may be
+ * NULL, and so may either callback: what it would receive is dropped.
+ */
 void pl011_init(struct pl011 *u, const struct pl011_host *host);
 
 /*
@@ -120,6 +146,9 @@ bool pl011_write(struct pl011 *u, uint32_t offset, uint32_t value);
  */
 bool pl011_receive(struct pl011 *u, uint8_t byte);
 bool pl011_rx_has_room(const struct pl011 *u);
+
+/* The RTS output: UARTCR.RTS, the receiver asking the other end to send. */
+bool pl011_rts(const struct pl011 *u);
 /* book:end pl011-api */
 
 #endif

@@ -2,60 +2,38 @@
 #include "vmm.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* book:begin watchdog */
-/*
- * A guest that never exits keeps KVM_RUN busy forever: nothing comes back to
- * us. The watchdog is an alarm signal; its handler sets kvm_run's
- * immediate_exit, so KVM_RUN returns EINTR whether the signal came while the
- * guest ran or just before we entered it (then KVM_RUN sees the flag and
- * returns at once: no window in which the alarm could be lost).
- */
-static struct kvm_run *volatile watchdog_run;
-
-static void watchdog_expired(int signal)
-{
-	(void)signal;
-	if (watchdog_run)
-		watchdog_run->immediate_exit = 1;
-}
-
-static void watchdog_start(struct vcpu *vcpu, struct sigaction *old)
-{
-	struct sigaction action = {.sa_handler = watchdog_expired}; /* no SA_RESTART */
-
-	watchdog_run = vcpu->run;
-	sigaction(SIGALRM, &action, old);
-	alarm(vcpu->vm->timeout);
-}
-
-static void watchdog_stop(const struct sigaction *old)
-{
-	alarm(0);
-	sigaction(SIGALRM, old, NULL);
-	watchdog_run = NULL;
-}
-/* book:end watchdog */
-
 /* book:begin run-once */
-/* Runs the guest until its next exit; vcpu->run->exit_reason says why it stopped. */
-int vcpu_run_once(struct vcpu *vcpu)
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * No watchdog here for a guest that waits for nothing (x86: HLT with interrupts
+ * off). An arm64 guest's WFI wakes for a pending interrupt even while IRQs are
+ * masked, and KVM_GET_MP_STATE says RUNNABLE for a vCPU in WFI as for a busy
+ * one: from outside, a guest asleep for good looks like a guest at work, and
+ * only --timeout ends it.
+ */
+static int enter_guest(struct vcpu *vcpu)
 {
 	while (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-		if (errno == EINTR && vcpu->run->immediate_exit) {
-			vcpu->run->immediate_exit = 0;
-			vcpu->timed_out = true;
+		/* The --timeout signal: it interrupted KVM_RUN, or set immediate_exit before it. */
+		if (errno == EINTR && vcpu->timed_out)
 			return vm_fail(vcpu->vm,
-				       "the guest ran for %u s without finishing: stopped "
-				       "(--timeout)",
-				       vcpu->vm->timeout);
-		}
-		/* A signal arrived while the guest ran: nothing happened to the guest, go again. */
+				       "the guest was still running after %g s (--timeout)",
+				       vcpu->timeout);
+		/* Another vCPU ended the run (vm_stop): its sentence is the one to keep. */
+		if (errno == EINTR && vcpu->stopped)
+			return -1;
+		/* Another signal arrived while the guest ran: nothing happened to it, go again. */
 		if (errno == EINTR || errno == EAGAIN)
 			continue;
 		if (errno == ENOSYS)
@@ -68,177 +46,55 @@ int vcpu_run_once(struct vcpu *vcpu)
 	}
 	return 0;
 }
+
+/* Runs the guest until its next exit; vcpu->run->exit_reason says why it stopped. */
+int vcpu_run_once(struct vcpu *vcpu)
+{
+	if (!vcpu->stats) /* no clock reads without --stats */
+		return enter_guest(vcpu);
+	uint64_t start = now_ns();
+	int ret = enter_guest(vcpu);
+	vcpu->stats->in_kvm_run_ns += now_ns() - start;
+	return ret;
+}
 /* book:end run-once */
-
-/* MMIO data travels in kvm_run as the bytes of the access: little-endian, as the guest is. */
-static uint64_t mmio_value(const uint8_t *data, uint32_t len)
-{
-	uint64_t value = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		value |= (uint64_t)data[i] << (8 * i);
-	return value;
-}
-
-static void mmio_set_value(uint8_t *data, uint32_t len, uint64_t value)
-{
-	for (uint32_t i = 0; i < len; i++)
-		data[i] = (uint8_t)(value >> (8 * i));
-}
-
-/* Whether [addr, addr + len) lies within [base, base + size), without overflow. */
-static bool within(uint64_t addr, uint32_t len, uint64_t base, uint64_t size)
-{
-	return addr >= base && addr - base <= size && len <= size - (addr - base);
-}
-
-/* book:begin unknown-mmio */
-/* Whether addr has been reported before; remembers it if not (and if there is room). */
-static bool already_reported(struct vm *vm, uint64_t addr)
-{
-	unsigned known =
-	    vm->unknown_mmio_count < UNKNOWN_MMIO_MAX ? vm->unknown_mmio_count : UNKNOWN_MMIO_MAX;
-
-	for (unsigned i = 0; i < known; i++)
-		if (vm->unknown_mmio[i] == addr)
-			return true;
-	if (known < UNKNOWN_MMIO_MAX)
-		vm->unknown_mmio[known] = addr;
-	return known == UNKNOWN_MMIO_MAX; /* the list is full: stay quiet */
-}
-
-/*
- * An access no device claims. A real bus would answer with an error or with
- * nothing; we read 0, ignore writes, and say so once per address, so that a
- * guest polling a missing device does not flood the terminal.
- */
-static enum exit_action unknown_mmio(struct vm *vm, struct kvm_run *run, const char *what)
-{
-	bool quiet = already_reported(vm, run->mmio.phys_addr);
-
-	vm->unknown_mmio_count++;
-	if (!run->mmio.is_write)
-		mmio_set_value(run->mmio.data, run->mmio.len, 0);
-	if (quiet)
-		return EXIT_CONTINUE;
-	if (run->mmio.is_write)
-		fprintf(
-		    vm->log, "vmm: the guest wrote %u bytes (0x%llx) at 0x%08llx: %s: ignored\n",
-		    run->mmio.len, (unsigned long long)mmio_value(run->mmio.data, run->mmio.len),
-		    (unsigned long long)run->mmio.phys_addr, what);
-	else
-		fprintf(vm->log, "vmm: the guest read %u bytes at 0x%08llx: %s: it reads 0\n",
-			run->mmio.len, (unsigned long long)run->mmio.phys_addr, what);
-	fflush(vm->log);
-	return EXIT_CONTINUE;
-}
-/* book:end unknown-mmio */
-
-/* book:begin uart-input */
-/*
- * Host input reaches the UART only when the guest looks at the UART: before
- * each of its accesses, we move what input is waiting (without blocking) into
- * the receive FIFO, as far as there is room.
- */
-static void uart_take_input(struct vm *vm)
-{
-	struct pollfd input = {.fd = vm->input_fd, .events = POLLIN};
-	uint8_t byte;
-
-	while (vm->input_fd >= 0 && !vm->input_ended && pl011_rx_has_room(&vm->uart) &&
-	       poll(&input, 1, 0) > 0) {
-		ssize_t n = read(vm->input_fd, &byte, 1);
-		if (n <= 0) {
-			vm->input_ended = true; /* end of input, or an error: no more either way */
-			return;
-		}
-		pl011_receive(&vm->uart, byte);
-	}
-}
-/* book:end uart-input */
-
-/* book:begin uart-mmio */
-/* The PL011's registers are 32 bits wide: an access must start at one and stay within it. */
-static enum exit_action uart_mmio(struct vm *vm, struct kvm_run *run)
-{
-	uint32_t offset = (uint32_t)(run->mmio.phys_addr - PL011_BASE);
-	uint32_t value = 0;
-
-	if (offset % 4 != 0 || run->mmio.len > 4)
-		return unknown_mmio(vm, run, "not a whole PL011 register");
-	uart_take_input(vm);
-	if (run->mmio.is_write) {
-		value = (uint32_t)mmio_value(run->mmio.data, run->mmio.len);
-		if (!pl011_write(&vm->uart, offset, value))
-			return unknown_mmio(vm, run, "no writable PL011 register there");
-		return EXIT_CONTINUE;
-	}
-	if (!pl011_read(&vm->uart, offset, &value))
-		return unknown_mmio(vm, run, "no PL011 register there");
-	mmio_set_value(run->mmio.data, run->mmio.len, value);
-	return EXIT_CONTINUE;
-}
-/* book:end uart-mmio */
-
-/* The report register: a value written there is printed and remembered; it reads back. */
-static enum exit_action report_mmio(struct vm *vm, struct kvm_run *run)
-{
-	if (run->mmio.phys_addr != REPORT_ADDR)
-		return unknown_mmio(vm, run, "not the start of the report register");
-	if (!run->mmio.is_write) {
-		mmio_set_value(run->mmio.data, run->mmio.len, vm->last_report);
-		return EXIT_CONTINUE;
-	}
-	vm->last_report = mmio_value(run->mmio.data, run->mmio.len);
-	vm->reports++;
-	fprintf(vm->console, "guest reported %llu (0x%llx)\n", (unsigned long long)vm->last_report,
-		(unsigned long long)vm->last_report);
-	fflush(vm->console);
-	return EXIT_CONTINUE;
-}
 
 /* book:begin handle-mmio */
 /*
- * An MMIO exit: the guest loaded or stored at a guest physical address that no
- * memory slot backs. KVM decoded the instruction for us: the address, the
- * size (1, 2, 4 or 8 bytes), the direction, and for a store its data, all in
- * run->mmio. For a load we put the bytes in run->mmio.data, and KVM writes
- * them to the guest's register when we call KVM_RUN again.
+ * A load or store that reached no memory slot. For a read, the bytes we leave
+ * in mmio.data are what the guest's instruction loads when KVM_RUN goes on.
  */
-static enum exit_action handle_mmio(struct vcpu *vcpu)
+static enum after_exit handle_mmio(struct vcpu *vcpu)
 {
-	struct vm *vm = vcpu->vm;
 	struct kvm_run *run = vcpu->run;
-	uint64_t addr = run->mmio.phys_addr;
 
-	if (run->mmio.len < 1 || run->mmio.len > sizeof(run->mmio.data)) {
-		vm_fail(vm, "KVM_EXIT_MMIO: length %u is not 1 to %zu bytes", run->mmio.len,
-			sizeof(run->mmio.data));
-		return EXIT_FAILED;
+	if (run->mmio.len > sizeof(run->mmio.data)) {
+		vm_fail(vcpu->vm, "KVM_EXIT_MMIO: length %u is more than 8 bytes", run->mmio.len);
+		return STOP_WITH_ERROR;
 	}
-	if (within(addr, run->mmio.len, PL011_BASE, PL011_SIZE))
-		return uart_mmio(vm, run);
-	if (within(addr, run->mmio.len, REPORT_ADDR, REPORT_SIZE))
-		return report_mmio(vm, run);
-	return unknown_mmio(vm, run, "no device there");
+	return mmio_access(vcpu->vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			   run->mmio.is_write);
 }
 /* book:end handle-mmio */
 
 /* book:begin system-event */
-/* PSCI SYSTEM_OFF or SYSTEM_RESET: the guest is done with this machine. */
-static enum exit_action handle_system_event(struct vcpu *vcpu)
+/*
+ * PSCI SYSTEM_OFF or SYSTEM_RESET: the guest is done with this machine (x86:
+ * PORT_DONE). Which of the two it was stays in kvm_run, for main() to say.
+ */
+static enum after_exit handle_system_event(struct vcpu *vcpu)
 {
 	uint32_t type = vcpu->run->system_event.type;
 
 	if (type == KVM_SYSTEM_EVENT_SHUTDOWN || type == KVM_SYSTEM_EVENT_RESET)
-		return EXIT_DONE;
+		return GUEST_FINISHED;
 	vm_fail(vcpu->vm, "KVM_EXIT_SYSTEM_EVENT %s (%u): not a power-off or a reset",
 		system_event_name(type), type);
-	return EXIT_FAILED;
+	return STOP_WITH_ERROR;
 }
 /* book:end system-event */
 
-static enum exit_action handle_nisv(struct vcpu *vcpu)
+static enum after_exit handle_nisv(struct vcpu *vcpu)
 {
 	vm_fail(vcpu->vm,
 		"the guest accessed 0x%08llx, outside RAM, with an instruction KVM cannot decode "
@@ -246,48 +102,105 @@ static enum exit_action handle_nisv(struct vcpu *vcpu)
 		"writeback? Devices need plain ldr/str",
 		(unsigned long long)vcpu->run->arm_nisv.fault_ipa,
 		(unsigned long long)vcpu->run->arm_nisv.esr_iss);
-	return EXIT_FAILED;
+	return STOP_WITH_ERROR;
 }
 
-/* book:begin run-loop */
-enum exit_action vcpu_handle_exit(struct vcpu *vcpu)
+/* book:begin exit-errors */
+static const char *internal_error_name(uint32_t suberror)
 {
-	struct kvm_run *run = vcpu->run;
+	switch (suberror) {
+	case KVM_INTERNAL_ERROR_EMULATION:
+		return "KVM had to emulate an instruction and could not";
+	case KVM_INTERNAL_ERROR_SIMUL_EX:
+		return "an exception occurred while delivering another";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV:
+		return "an exit came while an event was being delivered";
+	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON:
+		return "the hardware exited for a reason KVM does not handle";
+	}
+	return "a suberror unknown to these headers";
+}
+
+/* KVM itself could not go on: the suberror says why, and up to 16 words of data. */
+static enum after_exit internal_error(struct vcpu *vcpu)
+{
+	const struct kvm_run *run = vcpu->run;
+	char data[16 * 20] = "";
+	size_t used = 0;
+
+	for (unsigned i = 0; i < run->internal.ndata && i < 16; i++)
+		used += (size_t)snprintf(data + used, sizeof(data) - used, " 0x%llx",
+					 (unsigned long long)run->internal.data[i]);
+	vm_fail(vcpu->vm, "KVM_EXIT_INTERNAL_ERROR, suberror %u: %s; data:%s",
+		run->internal.suberror, internal_error_name(run->internal.suberror),
+		used ? data : " none");
+	return STOP_WITH_ERROR;
+}
+
+/* The rest of the exits that end the run, each said in one sentence. */
+static enum after_exit exit_failed(struct vcpu *vcpu)
+{
+	const struct kvm_run *run = vcpu->run;
+	struct vm *vm = vcpu->vm;
 
 	switch (run->exit_reason) {
+	case KVM_EXIT_FAIL_ENTRY:
+		vm_fail(vm,
+			"the CPU refused to enter the guest (KVM_EXIT_FAIL_ENTRY): hardware "
+			"entry failure reason 0x%llx on host CPU %u",
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+			run->fail_entry.cpu);
+		break;
+	case KVM_EXIT_UNKNOWN:
+		vm_fail(vm, "KVM_EXIT_UNKNOWN: hardware exit reason 0x%llx",
+			(unsigned long long)run->hw.hardware_exit_reason);
+		break;
+	default:
+		vm_fail(vm, "unexpected exit %s (%u): this VMM never asks for it",
+			exit_reason_name(run->exit_reason), run->exit_reason);
+	}
+	return STOP_WITH_ERROR;
+}
+/* book:end exit-errors */
+
+/* book:begin run-loop */
+enum after_exit vcpu_handle_exit(struct vcpu *vcpu)
+{
+	switch (vcpu->run->exit_reason) {
 	case KVM_EXIT_MMIO:
 		return handle_mmio(vcpu);
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(vcpu);
 	case KVM_EXIT_ARM_NISV:
 		return handle_nisv(vcpu);
+	case KVM_EXIT_INTERNAL_ERROR:
+		return internal_error(vcpu);
 	}
-	vm_fail(vcpu->vm, "unexpected exit %s (%u)", exit_reason_name(run->exit_reason),
-		run->exit_reason);
-	return EXIT_FAILED;
+	return exit_failed(vcpu);
 }
 
-/* After EXIT_DONE: which of the two ways to finish the guest chose. */
-static enum run_outcome finished(const struct vcpu *vcpu)
+static void count_exit(struct run_stats *stats, uint32_t reason)
 {
-	if (vcpu->run->system_event.type == KVM_SYSTEM_EVENT_RESET)
-		return RUN_RESET;
-	return RUN_POWERED_OFF;
+	stats->exits[reason < STATS_REASONS ? reason : STATS_REASONS - 1]++;
 }
 
 static enum run_outcome run_loop(struct vcpu *vcpu)
 {
 	for (;;) {
 		if (vcpu_run_once(vcpu) < 0)
-			return vcpu->timed_out ? RUN_GUEST_ERROR : RUN_HOST_ERROR;
+			return vcpu->timed_out ? RUN_TIMED_OUT
+			       : vcpu->stopped ? RUN_STOPPED
+					       : RUN_HOST_ERROR;
+		if (vcpu->stats)
+			count_exit(vcpu->stats, vcpu->run->exit_reason);
 		if (vcpu->vm->trace)
 			trace_exit(vcpu->vm->trace, vcpu);
 		switch (vcpu_handle_exit(vcpu)) {
-		case EXIT_CONTINUE:
+		case RESUME_GUEST:
 			continue;
-		case EXIT_DONE:
-			return finished(vcpu);
-		case EXIT_FAILED:
+		case GUEST_FINISHED:
+			return RUN_FINISHED;
+		case STOP_WITH_ERROR:
 			return RUN_GUEST_ERROR;
 		}
 	}
@@ -295,13 +208,158 @@ static enum run_outcome run_loop(struct vcpu *vcpu)
 
 enum run_outcome vcpu_run(struct vcpu *vcpu)
 {
-	struct sigaction old;
-
-	if (!vcpu->vm->timeout)
+	if (!vcpu->stats)
 		return run_loop(vcpu);
-	watchdog_start(vcpu, &old);
+	uint64_t start = now_ns();
 	enum run_outcome outcome = run_loop(vcpu);
-	watchdog_stop(&old);
+	vcpu->stats->total_ns += now_ns() - start;
 	return outcome;
 }
 /* book:end run-loop */
+
+/* book:begin timeout */
+/*
+ * --timeout: a timer signals the vCPU's own thread. If the signal comes while
+ * the guest runs, KVM_RUN returns EINTR. If it comes while we handle an exit,
+ * immediate_exit makes the next KVM_RUN return EINTR at once, before the guest
+ * runs again. Either way enter_guest() sees timed_out and stops.
+ */
+static void on_timeout(int sig, siginfo_t *info, void *context)
+{
+	struct vcpu *vcpu = info->si_value.sival_ptr;
+
+	(void)sig;
+	(void)context;
+	vcpu->timed_out = 1;
+	vcpu->run->immediate_exit = 1;
+}
+
+/*
+ * Call from the thread that will run the vCPU. A time that rounds to zero
+ * nanoseconds would disarm the timer instead of firing it: it becomes 1 ns.
+ */
+int vcpu_set_timeout(struct vcpu *vcpu, double seconds)
+{
+	struct sigaction sa = {.sa_sigaction = on_timeout, .sa_flags = SA_SIGINFO | SA_RESTART};
+	struct sigevent ev = {
+	    .sigev_notify = SIGEV_THREAD_ID,
+	    .sigev_signo = SIGALRM,
+	    .sigev_value.sival_ptr = vcpu,
+	};
+	struct itimerspec when = {
+	    .it_value.tv_sec = (time_t)seconds,
+	    .it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9),
+	};
+
+	if (when.it_value.tv_sec == 0 && when.it_value.tv_nsec == 0)
+		when.it_value.tv_nsec = 1;
+	sigemptyset(&sa.sa_mask);
+	ev._sigev_un._tid = gettid(); /* sigev_notify_thread_id, which glibc 2.36 lacks */
+	if (sigaction(SIGALRM, &sa, NULL) < 0 ||
+	    timer_create(CLOCK_MONOTONIC, &ev, &vcpu->timer) < 0)
+		return vm_fail_errno(vcpu->vm, "the --timeout timer");
+	vcpu->timeout = seconds;
+	if (timer_settime(vcpu->timer, 0, &when, NULL) < 0)
+		return vm_fail_errno(vcpu->vm, "the --timeout timer");
+	return 0;
+}
+/* book:end timeout */
+
+/* book:begin stop */
+/*
+ * SIGNAL_STOP, on the thread of a vCPU that must stop: as for --timeout, the
+ * signal interrupts KVM_RUN, or, if it comes while the thread handles an exit,
+ * immediate_exit makes the next KVM_RUN return EINTR before the guest runs.
+ * The handler runs on that vCPU's own thread, which alone writes its kvm_run.
+ */
+static void on_stop(int sig, siginfo_t *info, void *context)
+{
+	struct vcpu *vcpu = info->si_value.sival_ptr;
+
+	(void)sig;
+	(void)context;
+	vcpu->stopped = 1;
+	vcpu->run->immediate_exit = 1;
+}
+
+/*
+ * A vCPU's run has ended. If it is the first, its outcome is the run's, and every
+ * other vCPU is signalled to stop. The signals go out under the lock: vm_run()
+ * takes it too before it joins any thread, so no thread is signalled after it
+ * was joined.
+ */
+void vm_stop(struct vm *vm, struct vcpu *by)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopping) {
+		vm->stopping = true;
+		vm->stopped_by = by;
+		for (unsigned i = 0; vm->vcpus && i < vm->cpus; i++) {
+			struct vcpu *other = &vm->vcpus[i];
+			union sigval which = {.sival_ptr = other};
+
+			if (other != by && other->has_thread)
+				pthread_sigqueue(other->thread, SIGNAL_STOP, which);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+/* book:end stop */
+
+/* book:begin vm-run */
+/* A secondary vCPU's thread: its run loop, then the others stop. */
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+
+	vcpu->outcome = vcpu_run(vcpu);
+	vm_stop(vcpu->vm, vcpu);
+	return NULL;
+}
+
+/* One thread for each secondary; the thread that calls this runs the boot vCPU. */
+static int start_secondary_threads(struct vm *vm)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	vm->vcpus[0].thread = pthread_self();
+	vm->vcpus[0].has_thread = true;
+	for (unsigned i = 1; i < vm->cpus && !err; i++) {
+		err = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+		vm->vcpus[i].has_thread = !err;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (err)
+		return vm_fail(vm, "a thread for a vCPU: %s", strerror(err));
+	return 0;
+}
+
+/*
+ * Runs vm->vcpus[0 .. vm->cpus): the secondaries on threads of their own, the boot vCPU
+ * on this one. Returns when every thread has ended: the outcome is that of the
+ * vCPU that ended the run first (vm->stopped_by), which vm->error is about.
+ */
+enum run_outcome vm_run(struct vm *vm)
+{
+	struct vcpu *boot = &vm->vcpus[0];
+	struct sigaction sa = {.sa_sigaction = on_stop, .sa_flags = SA_SIGINFO};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGNAL_STOP, &sa, NULL) < 0) {
+		vm_fail_errno(vm, "sigaction for SIGNAL_STOP");
+		return RUN_HOST_ERROR;
+	}
+	if (start_secondary_threads(vm) < 0)
+		boot->outcome = RUN_HOST_ERROR;
+	else
+		boot->outcome = vcpu_run(boot);
+	vm_stop(vm, boot);
+	for (unsigned i = 1; i < vm->cpus; i++)
+		if (vm->vcpus[i].has_thread) {
+			pthread_join(vm->vcpus[i].thread, NULL);
+			vm->vcpus[i].has_thread = false;
+		}
+	return vm->stopped_by->outcome;
+}
+/* book:end vm-run */

@@ -10,13 +10,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * Every vCPU thread may fail, so the sentence is written under the VM's lock.
+ * Once a vCPU has ended the run (vm_stop), the sentence is the first cause's:
+ * a vCPU that fails while being stopped does not overwrite it.
+ */
 int vm_fail(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(vm->error, sizeof(vm->error), fmt, ap);
-	va_end(ap);
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stopping) {
+		va_start(ap, fmt);
+		vsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&vm->lock);
 	return -1;
 }
 
@@ -26,25 +35,17 @@ int vm_fail_errno(struct vm *vm, const char *what)
 	return vm_fail(vm, "%s: %s", what, strerror(errno));
 }
 
-/* The UART's transmitted bytes go to the console: the guest's output. */
-static void console_transmit(void *ctx, uint8_t byte)
-{
-	struct vm *vm = ctx;
-
-	fputc(byte, vm->console);
-	fflush(vm->console); /* at once: in step with --trace and the VMM's own messages */
-}
-
 void vm_init(struct vm *vm)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
+	vm->gic_fd = -1;
 	vm->console = stdout;
 	vm->log = stderr;
-	vm->input_fd = -1;
-	struct pl011_host uart_host = {.transmit = console_transmit, .ctx = vm};
-	pl011_init(&vm->uart, &uart_host);
+	pthread_mutex_init(&vm->lock, NULL);
+	serial_init(vm);
+	disk_init(vm);
 }
 
 /* book:begin nisv */
@@ -75,6 +76,7 @@ int vm_create(struct vm *vm)
 	if (vm->vm_fd < 0)
 		return vm_fail_errno(vm, "KVM_CREATE_VM");
 
+	/* Guest RAM is ordinary memory of ours; KVM maps it into the guest. */
 	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED) {
@@ -92,9 +94,78 @@ int vm_create(struct vm *vm)
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 		return vm_fail_errno(vm, "KVM_SET_USER_MEMORY_REGION");
-	return vm_report_undecodable_accesses(vm);
+	if (vm_report_undecodable_accesses(vm) < 0)
+		return -1;
+	return vm_create_irqchip(vm);
 }
 /* book:end vm-create */
+
+/* book:begin create-irqchip */
+/* Where one of the GIC's register frames is, in guest physical address space. */
+static int gic_set_address(struct vm *vm, uint64_t frame, uint64_t address)
+{
+	struct kvm_device_attr attr = {
+	    .group = KVM_DEV_ARM_VGIC_GRP_ADDR,
+	    .attr = frame,
+	    .addr = (uintptr_t)&address,
+	};
+
+	if (ioctl(vm->gic_fd, KVM_SET_DEVICE_ATTR, &attr) < 0)
+		return vm_fail_errno(vm, "KVM_SET_DEVICE_ATTR(KVM_DEV_ARM_VGIC_GRP_ADDR)");
+	return 0;
+}
+
+static int gic_create(struct vm *vm, uint32_t type)
+{
+	struct kvm_create_device gic = {.type = type};
+
+	if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &gic) < 0)
+		return -1;
+	vm->gic_fd = (int)gic.fd;
+	vm->gic_type = type;
+	return 0;
+}
+
+/*
+ * The interrupt controller, in the kernel: x86's KVM_CREATE_IRQCHIP made the PC's
+ * PICs and I/O APIC, whose addresses every PC shares; an Arm GIC is a device the
+ * VMM creates (KVM_CREATE_DEVICE) and places itself. A GICv3 if this KVM has one,
+ * else a GICv2 (a host whose GIC cannot run a v3 guest says ENODEV). Before any
+ * vCPU, as on x86; it is ready only once they all exist (vm_init_irqchip).
+ */
+int vm_create_irqchip(struct vm *vm)
+{
+	if (gic_create(vm, KVM_DEV_TYPE_ARM_VGIC_V3) == 0)
+		return gic_set_address(vm, KVM_VGIC_V3_ADDR_TYPE_DIST, GICD_BASE) < 0 ||
+			       gic_set_address(vm, KVM_VGIC_V3_ADDR_TYPE_REDIST, GICR_BASE) < 0
+			   ? -1
+			   : 0;
+	if (errno != ENODEV)
+		return vm_fail_errno(vm, "KVM_CREATE_DEVICE(KVM_DEV_TYPE_ARM_VGIC_V3)");
+	if (gic_create(vm, KVM_DEV_TYPE_ARM_VGIC_V2) < 0)
+		return vm_fail_errno(vm, "KVM_CREATE_DEVICE(KVM_DEV_TYPE_ARM_VGIC_V2)");
+	if (gic_set_address(vm, KVM_VGIC_V2_ADDR_TYPE_DIST, GICD_BASE) < 0 ||
+	    gic_set_address(vm, KVM_VGIC_V2_ADDR_TYPE_CPU, GICC_BASE) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Once every vCPU exists: the GIC sizes itself for them (a redistributor each,
+ * on a v3) and may be used. KVM_RUN refuses to run a vCPU before this.
+ */
+int vm_init_irqchip(struct vm *vm)
+{
+	struct kvm_device_attr init = {
+	    .group = KVM_DEV_ARM_VGIC_GRP_CTRL,
+	    .attr = KVM_DEV_ARM_VGIC_CTRL_INIT,
+	};
+
+	if (ioctl(vm->gic_fd, KVM_SET_DEVICE_ATTR, &init) < 0)
+		return vm_fail_errno(vm, "KVM_SET_DEVICE_ATTR(KVM_DEV_ARM_VGIC_CTRL_INIT)");
+	return 0;
+}
+/* book:end create-irqchip */
 
 /* book:begin guest-ptr */
 /*
@@ -163,12 +234,16 @@ int vm_load_guest(struct vm *vm, const char *path)
 
 void vm_destroy(struct vm *vm)
 {
+	serial_stop_input(vm); /* the input thread uses vm_fd: it must end first */
+	disk_close(vm); /* so does the disk's thread, and guest memory too */
 	if (vm->mem)
 		munmap(vm->mem, vm->mem_size);
+	if (vm->gic_fd >= 0)
+		close(vm->gic_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm->mem = NULL;
-	vm->vm_fd = vm->kvm_fd = -1;
+	vm->vm_fd = vm->kvm_fd = vm->gic_fd = -1;
 }

@@ -1,20 +1,22 @@
-// echo: a polled PL011 driver both ways. Turns the FIFOs on, reads one line
-// (waiting on UARTFR.RXFE), writes it back, reports its length, powers off.
+// echo: a polled PL011 driver both ways. Turns the FIFOs on and asserts RTS,
+// which tells the VMM to send its input, reads one line (waiting on
+// UARTFR.RXFE) up to a newline or EOT (the end of the VMM's input), writes it
+// back, reports its length, powers off.
 	.include "board.inc"
 
 	.equ	LINE_ADDR, RAM_BASE + 0x100000	// the line as received
 	.equ	LINE_MAX, 255
 
 start:
-	mov	x1, #PL011_BASE
-	mov	w0, #(PL011_LCR_H_FEN | PL011_LCR_H_WLEN_8)
-	str	w0, [x1, #PL011_LCR_H]		// FIFOs on: 32 bytes of receive buffer
+	bl	uart_on				// FIFOs on: 32 bytes of receive buffer; RTS
 	adr	x0, prompt
 	bl	puts
 	ldr	x20, =LINE_ADDR
 	mov	x21, #0				// bytes received
 1:	bl	getc
 	cmp	w0, #'\n'
+	b.eq	2f
+	cmp	w0, #4				// EOT: the VMM's input has ended
 	b.eq	2f
 	strb	w0, [x20, x21]
 	add	x21, x21, #1

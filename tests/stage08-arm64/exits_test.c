@@ -88,9 +88,9 @@ static unsigned count_lines(const char *text)
 START_TEST(a_byte_stored_to_uartdr_is_printed)
 {
 	mmio(PL011_BASE + PL011_DR, 1, true, 'H');
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	mmio(PL011_BASE + PL011_DR, 4, true, 0x100 | 'i'); /* a 32-bit store: its low byte */
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_str_eq(output(), "Hi");
 	ck_assert_str_eq(notes(), "");
 }
@@ -99,146 +99,169 @@ END_TEST
 START_TEST(a_load_from_uartfr_gets_the_flags_in_every_byte_it_asked_for)
 {
 	mmio(PL011_BASE + PL011_FR, 4, false, UINT64_MAX);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(mmio_data() & 0xffffffff, PL011_FR_TXFE | PL011_FR_RXFE);
 	ck_assert_uint_eq(mmio_data() >> 32, 0xffffffff); /* beyond len: untouched */
 	mmio(PL011_BASE + PL011_FR, 1, false, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(mmio_data(), PL011_FR_TXFE | PL011_FR_RXFE);
 }
 END_TEST
 
-START_TEST(host_input_arrives_when_the_guest_looks_at_the_uart)
+/* Host input waits in the ring until the guest asserts RTS, then follows as it reads. */
+START_TEST(host_input_arrives_once_the_guest_asserts_rts)
 {
-	int fds[2];
-
-	ck_assert_int_eq(pipe(fds), 0);
-	ck_assert_int_eq(write(fds[1], "ok", 2), 2);
-	f.vm.input_fd = fds[0];
+	ck_assert(serial_feed(&f.vm, (const uint8_t *)"ok", 2));
 	mmio(PL011_BASE + PL011_FR, 4, false, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), PL011_FR_TXFE | PL011_FR_RXFE); /* no RTS: nothing yet */
+	mmio(PL011_BASE + PL011_CR, 4, true, PL011_CR_RESET | PL011_CR_UARTEN | PL011_CR_RTS);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	mmio(PL011_BASE + PL011_FR, 4, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	/* FIFOs off after reset: one byte taken, the receiver is full. */
 	ck_assert_uint_eq(mmio_data(), PL011_FR_TXFE | PL011_FR_RXFF);
 	mmio(PL011_BASE + PL011_DR, 4, false, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(mmio_data(), 'o');
 	mmio(PL011_BASE + PL011_DR, 4, false, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(mmio_data(), 'k');
-	ck_assert(!f.vm.input_ended);
-	close(fds[1]);
 	mmio(PL011_BASE + PL011_FR, 4, false, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(mmio_data(), PL011_FR_TXFE | PL011_FR_RXFE);
-	ck_assert(f.vm.input_ended);
-	close(fds[0]);
 }
 END_TEST
 
-START_TEST(mmio_lengths_outside_1_to_8_are_refused)
+/* With RTS dropped, what is left in the ring stays there: the FIFO gets no more. */
+START_TEST(dropping_rts_holds_the_rest_back)
 {
-	mmio(PL011_BASE, 0, true, 'x');
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_FAILED);
-	ck_assert_ptr_nonnull(strstr(f.vm.error, "length 0"));
+	mmio(PL011_BASE + PL011_CR, 4, true, PL011_CR_RESET | PL011_CR_UARTEN | PL011_CR_RTS);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert(serial_feed(&f.vm, (const uint8_t *)"ab", 2));
+	mmio(PL011_BASE + PL011_CR, 4, true, PL011_CR_RESET | PL011_CR_UARTEN); /* RTS off */
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	mmio(PL011_BASE + PL011_DR, 4, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), 'a'); /* it was in the one-byte FIFO already */
+	mmio(PL011_BASE + PL011_FR, 4, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), PL011_FR_TXFE | PL011_FR_RXFE); /* 'b' waits */
+	ck_assert_uint_eq(f.vm.uart0.input_count, 1);
+}
+END_TEST
+
+START_TEST(mmio_lengths_over_8_are_refused)
+{
 	mmio(PL011_BASE, 9, true, 'x');
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_FAILED);
-	ck_assert_ptr_nonnull(strstr(f.vm.error, "length 9"));
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), STOP_WITH_ERROR);
+	ck_assert_ptr_nonnull(strstr(f.vm.error, "length 9 is more than 8 bytes"));
 	mmio(0x10000000, 0xffffffff, false, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_FAILED);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), STOP_WITH_ERROR);
 	ck_assert_str_eq(output(), "");
 }
 END_TEST
 
-START_TEST(a_read_from_nothing_gives_0_and_is_reported_once)
+START_TEST(a_read_from_nothing_gives_all_ones_and_is_reported_once)
 {
-	mmio(0x10000000, 8, false, UINT64_MAX);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_uint_eq(mmio_data(), 0);
-	mmio(0x10000000, 4, false, UINT64_MAX);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_uint_eq(mmio_data(), 0xffffffff00000000);
-	ck_assert_str_eq(notes(), "vmm: the guest read 8 bytes at 0x10000000: no device there: it "
-				  "reads 0\n");
-	ck_assert_uint_eq(f.vm.unknown_mmio_count, 2);
+	mmio(0x10000000, 8, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), UINT64_MAX);
+	mmio(0x10000000, 4, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), 0xffffffff); /* beyond len: untouched */
+	ck_assert_str_eq(notes(), "vmm: the guest read from guest physical 0x10000000, where there "
+				  "is no memory and no device: reads give all ones, writes are "
+				  "dropped (said once per address)\n");
+	ck_assert_uint_eq(f.vm.mmio_reports, 1);
 }
 END_TEST
 
-START_TEST(a_write_to_nothing_is_reported_with_its_value)
+START_TEST(a_write_to_nothing_is_reported)
 {
 	mmio(0x10000008, 4, true, 0x1234);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_str_eq(notes(), "vmm: the guest wrote 4 bytes (0x1234) at 0x10000008: no device "
-				  "there: ignored\n");
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_str_eq(notes(), "vmm: the guest wrote to guest physical 0x10000008, where there "
+				  "is no memory and no device: reads give all ones, writes are "
+				  "dropped (said once per address)\n");
 }
 END_TEST
 
-START_TEST(only_the_first_addresses_are_reported_the_rest_counted)
+START_TEST(only_the_first_addresses_are_reported)
 {
-	for (unsigned i = 0; i < UNKNOWN_MMIO_MAX + 4; i++) {
+	for (unsigned i = 0; i < MMIO_REPORTED_MAX + 4; i++) {
 		mmio(0x20000000 + 8 * i, 8, false, 0);
-		ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+		ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	}
 	mmio(0x20000000, 8, false, 0); /* the first again */
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_uint_eq(count_lines(notes()), UNKNOWN_MMIO_MAX);
-	ck_assert_uint_eq(f.vm.unknown_mmio_count, UNKNOWN_MMIO_MAX + 5);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(count_lines(notes()), MMIO_REPORTED_MAX + 1); /* and "no more" */
+	ck_assert_ptr_nonnull(strstr(notes(), "no more are reported"));
 }
 END_TEST
 
 START_TEST(uart_accesses_that_are_not_a_whole_register_are_reported)
 {
 	mmio(PL011_BASE + 1, 1, true, 'x');
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	mmio(PL011_BASE + PL011_FR, 8, false, UINT64_MAX);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_uint_eq(mmio_data(), 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	mmio(PL011_BASE + PL011_FR, 8, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), UINT64_MAX);
 	ck_assert_str_eq(output(), "");
-	ck_assert_ptr_nonnull(strstr(notes(), "at 0x09000001: not a whole PL011 register"));
-	ck_assert_ptr_nonnull(strstr(notes(), "at 0x09000018: not a whole PL011 register"));
+	ck_assert_ptr_nonnull(strstr(notes(),
+				     "wrote to guest physical 0x9000001, where there is no "
+				     "PL011 register for that access"));
+	ck_assert_ptr_nonnull(strstr(notes(), "read from guest physical 0x9000018, where there is "
+					      "no PL011 register for that access"));
 }
 END_TEST
 
 START_TEST(uart_registers_that_do_not_exist_or_are_read_only_are_reported)
 {
 	mmio(PL011_BASE + PL011_FR, 4, true, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	mmio(PL011_BASE + 0x800, 4, false, UINT64_MAX);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_uint_eq(mmio_data() & 0xffffffff, 0);
-	ck_assert_ptr_nonnull(strstr(notes(), "at 0x09000018: no writable PL011 register there"));
-	ck_assert_ptr_nonnull(strstr(notes(), "at 0x09000800: no PL011 register there"));
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	mmio(PL011_BASE + 0x800, 4, false, 0);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), 0xffffffff);
+	ck_assert_ptr_nonnull(strstr(notes(),
+				     "wrote to guest physical 0x9000018, where there is no "
+				     "PL011 register"));
+	ck_assert_ptr_nonnull(strstr(notes(), "read from guest physical 0x9000800, where there is "
+					      "no PL011 register"));
 }
 END_TEST
 
-START_TEST(an_access_across_the_end_of_the_uart_is_no_device)
+START_TEST(an_access_across_the_end_of_the_uart_is_no_register)
 {
 	mmio(PL011_BASE + PL011_SIZE - 4, 8, false, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_ptr_nonnull(strstr(notes(), "no device there"));
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(mmio_data(), UINT64_MAX);
+	ck_assert_ptr_nonnull(strstr(notes(), "0x9000ffc, where there is no PL011 register"));
 	mmio(UINT64_MAX - 3, 8, false, 0); /* wraps around the address space */
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_uint_eq(f.vm.unknown_mmio_count, 2);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_uint_eq(f.vm.mmio_reports, 2);
 }
 END_TEST
 
 START_TEST(the_report_register_records_and_prints_the_value)
 {
 	mmio(REPORT_ADDR, 8, true, 2880067194370816120ull);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(f.vm.reports, 1);
 	ck_assert_uint_eq(f.vm.last_report, 2880067194370816120ull);
 	ck_assert_str_eq(output(), "guest reported 2880067194370816120 (0x27f80ddaa1ba7878)\n");
 	mmio(REPORT_ADDR, 8, false, 0);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(mmio_data(), 2880067194370816120ull); /* it reads back */
 	mmio(REPORT_ADDR + 4, 4, true, 1);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(f.vm.reports, 1);
-	ck_assert_ptr_nonnull(strstr(notes(), "not the start of the report register"));
+	ck_assert_ptr_nonnull(
+	    strstr(notes(), "guest physical 0x9010004, where there is no memory"));
 }
 END_TEST
 
-static enum exit_action system_event(uint32_t type)
+static enum after_exit system_event(uint32_t type)
 {
 	f.vcpu.run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
 	f.vcpu.run->system_event.type = type;
@@ -247,23 +270,24 @@ static enum exit_action system_event(uint32_t type)
 
 START_TEST(power_off_and_reset_end_the_run_other_events_fail)
 {
-	ck_assert_int_eq(system_event(KVM_SYSTEM_EVENT_SHUTDOWN), EXIT_DONE);
-	ck_assert_int_eq(system_event(KVM_SYSTEM_EVENT_RESET), EXIT_DONE);
-	ck_assert_int_eq(system_event(KVM_SYSTEM_EVENT_CRASH), EXIT_FAILED);
+	ck_assert_int_eq(system_event(KVM_SYSTEM_EVENT_SHUTDOWN), GUEST_FINISHED);
+	ck_assert_int_eq(system_event(KVM_SYSTEM_EVENT_RESET), GUEST_FINISHED);
+	ck_assert_int_eq(system_event(KVM_SYSTEM_EVENT_CRASH), STOP_WITH_ERROR);
 	ck_assert_ptr_nonnull(strstr(f.vm.error, "KVM_SYSTEM_EVENT_CRASH (3)"));
-	ck_assert_int_eq(system_event(99), EXIT_FAILED);
+	ck_assert_int_eq(system_event(99), STOP_WITH_ERROR);
 	ck_assert_ptr_nonnull(strstr(f.vm.error, "unknown"));
 }
 END_TEST
 
 START_TEST(an_unexpected_exit_is_named)
 {
-	f.vcpu.run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_FAILED);
-	ck_assert_str_eq(f.vm.error, "unexpected exit KVM_EXIT_FAIL_ENTRY (9)");
+	f.vcpu.run->exit_reason = KVM_EXIT_HLT;
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), STOP_WITH_ERROR);
+	ck_assert_str_eq(f.vm.error,
+			 "unexpected exit KVM_EXIT_HLT (5): this VMM never asks for it");
 	f.vcpu.run->exit_reason = KVM_EXIT_IO; /* arm64 has no port I/O */
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_FAILED);
-	ck_assert_str_eq(f.vm.error, "unexpected exit KVM_EXIT_IO (2)");
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), STOP_WITH_ERROR);
+	ck_assert_str_eq(f.vm.error, "unexpected exit KVM_EXIT_IO (2): this VMM never asks for it");
 }
 END_TEST
 
@@ -271,7 +295,7 @@ START_TEST(an_undecodable_access_names_its_address)
 {
 	f.vcpu.run->exit_reason = KVM_EXIT_ARM_NISV;
 	f.vcpu.run->arm_nisv.fault_ipa = 0x09000018;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_FAILED);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), STOP_WITH_ERROR);
 	ck_assert_ptr_nonnull(strstr(f.vm.error, "0x09000018"));
 	ck_assert_ptr_nonnull(strstr(f.vm.error, "KVM_EXIT_ARM_NISV"));
 }
@@ -305,12 +329,12 @@ START_TEST(the_trace_shows_the_access)
 	f.vcpu.run->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
 	trace_exit(out, &f.vcpu);
 	fclose(out);
-	ck_assert_str_eq(text,
-			 "exit KVM_EXIT_UNKNOWN\n"
-			 "exit KVM_EXIT_MMIO write addr=0x09000000 len=1 data=48\n"
-			 "exit KVM_EXIT_MMIO write addr=0x09010000 len=8 data=1122334455667788\n"
-			 "exit KVM_EXIT_MMIO read addr=0x09000018 len=4\n"
-			 "exit KVM_EXIT_SYSTEM_EVENT KVM_SYSTEM_EVENT_SHUTDOWN\n");
+	ck_assert_str_eq(text, "vCPU 0: exit KVM_EXIT_UNKNOWN\n"
+			       "vCPU 0: exit KVM_EXIT_MMIO write addr=0x9000000 len=1 value=0x48\n"
+			       "vCPU 0: exit KVM_EXIT_MMIO write addr=0x9010000 len=8 "
+			       "value=0x1122334455667788\n"
+			       "vCPU 0: exit KVM_EXIT_MMIO read addr=0x9000018 len=4\n"
+			       "vCPU 0: exit KVM_EXIT_SYSTEM_EVENT KVM_SYSTEM_EVENT_SHUTDOWN\n");
 	free(text);
 }
 END_TEST
@@ -336,6 +360,7 @@ START_TEST(register_ids_are_put_together_as_kvm_documents)
 	ck_assert_uint_eq(REG_FAR_EL1, ARM64_SYS_REG(3, 0, 6, 0, 0));
 	ck_assert_uint_eq(REG_VBAR_EL1, ARM64_SYS_REG(3, 0, 12, 0, 0));
 	ck_assert_uint_eq(REG_SCTLR_EL1, ARM64_SYS_REG(3, 0, 1, 0, 0));
+	ck_assert_uint_eq(REG_MPIDR_EL1, ARM64_SYS_REG(3, 0, 0, 0, 5));
 }
 END_TEST
 
@@ -356,14 +381,15 @@ int main(void)
 	tcase_add_checked_fixture(mmio_tc, setup, teardown);
 	tcase_add_test(mmio_tc, a_byte_stored_to_uartdr_is_printed);
 	tcase_add_test(mmio_tc, a_load_from_uartfr_gets_the_flags_in_every_byte_it_asked_for);
-	tcase_add_test(mmio_tc, host_input_arrives_when_the_guest_looks_at_the_uart);
-	tcase_add_test(mmio_tc, mmio_lengths_outside_1_to_8_are_refused);
-	tcase_add_test(mmio_tc, a_read_from_nothing_gives_0_and_is_reported_once);
-	tcase_add_test(mmio_tc, a_write_to_nothing_is_reported_with_its_value);
-	tcase_add_test(mmio_tc, only_the_first_addresses_are_reported_the_rest_counted);
+	tcase_add_test(mmio_tc, host_input_arrives_once_the_guest_asserts_rts);
+	tcase_add_test(mmio_tc, dropping_rts_holds_the_rest_back);
+	tcase_add_test(mmio_tc, mmio_lengths_over_8_are_refused);
+	tcase_add_test(mmio_tc, a_read_from_nothing_gives_all_ones_and_is_reported_once);
+	tcase_add_test(mmio_tc, a_write_to_nothing_is_reported);
+	tcase_add_test(mmio_tc, only_the_first_addresses_are_reported);
 	tcase_add_test(mmio_tc, uart_accesses_that_are_not_a_whole_register_are_reported);
 	tcase_add_test(mmio_tc, uart_registers_that_do_not_exist_or_are_read_only_are_reported);
-	tcase_add_test(mmio_tc, an_access_across_the_end_of_the_uart_is_no_device);
+	tcase_add_test(mmio_tc, an_access_across_the_end_of_the_uart_is_no_register);
 	tcase_add_test(mmio_tc, the_report_register_records_and_prints_the_value);
 	suite_add_tcase(s, mmio_tc);
 	tcase_add_checked_fixture(other, setup, teardown);

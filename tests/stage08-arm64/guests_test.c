@@ -19,6 +19,13 @@ static uint64_t reg(struct fixture *f, uint64_t id)
 	return value;
 }
 
+/* The fixture's one vCPU is the boot vCPU: the GIC is ready once it exists, and it starts at EL1h.
+ */
+static int boot_vcpu(struct vcpu *vcpu)
+{
+	return vm_init_irqchip(vcpu->vm) < 0 ? -1 : vcpu_set_el1h(vcpu);
+}
+
 /* Runs until the next exit that is not the UART's; returns its reason. */
 static uint32_t run_past_uart(struct fixture *f)
 {
@@ -28,7 +35,7 @@ static uint32_t run_past_uart(struct fixture *f)
 		if (run->exit_reason != KVM_EXIT_MMIO ||
 		    run->mmio.phys_addr - PL011_BASE >= PL011_SIZE)
 			return run->exit_reason;
-		ck_assert_int_eq(vcpu_handle_exit(&f->vcpu), EXIT_CONTINUE);
+		ck_assert_int_eq(vcpu_handle_exit(&f->vcpu), RESUME_GUEST);
 	}
 }
 
@@ -62,7 +69,7 @@ START_TEST(vcpu_starts_at_el1h_at_the_load_address)
 {
 	struct fixture f;
 
-	start_guest(&f, "hello.bin", vcpu_set_el1h);
+	start_guest(&f, "hello.bin", boot_vcpu);
 	ck_assert_uint_eq(reg(&f, REG_PC), GUEST_LOAD_ADDR);
 	ck_assert_uint_eq(reg(&f, REG_PSTATE), PSTATE_M_EL1H | PSTATE_DAIF);
 	ck_assert_uint_eq(reg(&f, REG_SP_EL1), GUEST_STACK_TOP);
@@ -78,14 +85,14 @@ START_TEST(hello_first_polls_uartfr_then_stores_H_to_uartdr)
 {
 	struct fixture f;
 
-	start_guest(&f, "hello.bin", vcpu_set_el1h);
+	start_guest(&f, "hello.bin", boot_vcpu);
 	ck_assert_int_eq(vcpu_run_once(&f.vcpu), 0);
 	struct kvm_run *run = f.vcpu.run;
 	ck_assert_uint_eq(run->exit_reason, KVM_EXIT_MMIO);
 	ck_assert_uint_eq(run->mmio.phys_addr, PL011_BASE + PL011_FR);
 	ck_assert_uint_eq(run->mmio.len, 4);
 	ck_assert(!run->mmio.is_write);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_int_eq(vcpu_run_once(&f.vcpu), 0);
 	ck_assert_uint_eq(run->exit_reason, KVM_EXIT_MMIO);
 	ck_assert_uint_eq(run->mmio.phys_addr, PL011_BASE + PL011_DR);
@@ -100,12 +107,12 @@ START_TEST(hello_prints_its_line_and_powers_off)
 {
 	struct fixture f;
 
-	start_guest(&f, "hello.bin", vcpu_set_el1h);
-	ck_assert_int_eq(run_to_end(&f), RUN_POWERED_OFF);
+	start_guest(&f, "hello.bin", boot_vcpu);
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
 	ck_assert_str_eq(output_of(&f.vm, &f.c), "Hello from arm64!\n");
 	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_SYSTEM_EVENT);
 	ck_assert_uint_eq(f.vcpu.run->system_event.type, KVM_SYSTEM_EVENT_SHUTDOWN);
-	ck_assert_uint_eq(f.vm.unknown_mmio_count, 0);
+	ck_assert_uint_eq(f.vm.mmio_reports, 0);
 	finish(&f);
 }
 END_TEST
@@ -115,16 +122,16 @@ START_TEST(compute_proves_fib90_in_x0_memory_report_and_output)
 {
 	struct fixture f;
 
-	start_guest(&f, "compute.bin", vcpu_set_el1h);
+	start_guest(&f, "compute.bin", boot_vcpu);
 	ck_assert_uint_eq(run_past_uart(&f), KVM_EXIT_MMIO);
 	struct kvm_run *run = f.vcpu.run;
 	ck_assert_uint_eq(run->mmio.phys_addr, REPORT_ADDR);
 	ck_assert_uint_eq(run->mmio.len, 8);
 	ck_assert(run->mmio.is_write);
 	ck_assert_uint_eq(reg(&f, REG_X(0)), FIB_90);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_uint_eq(f.vm.last_report, FIB_90);
-	ck_assert_int_eq(run_to_end(&f), RUN_POWERED_OFF);
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
 	ck_assert_uint_eq(f.vm.reports, 1);
 	const uint64_t *result = guest_ptr(&f.vm, RESULT_ADDR, sizeof(uint64_t));
 	ck_assert_ptr_nonnull(result);
@@ -143,15 +150,15 @@ START_TEST(poweroff_asks_the_psci_version_then_powers_off)
 {
 	struct fixture f;
 
-	start_guest(&f, "poweroff.bin", vcpu_set_el1h);
+	start_guest(&f, "poweroff.bin", boot_vcpu);
 	ck_assert_int_eq(vcpu_run_once(&f.vcpu), 0);
 	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_MMIO);
 	ck_assert_uint_eq(f.vcpu.run->mmio.phys_addr, REPORT_ADDR);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
 	ck_assert_int_eq(vcpu_run_once(&f.vcpu), 0);
 	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_SYSTEM_EVENT);
 	ck_assert_uint_eq(f.vcpu.run->system_event.type, KVM_SYSTEM_EVENT_SHUTDOWN);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_DONE);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), GUEST_FINISHED);
 	uint32_t version = (uint32_t)f.vm.last_report;
 	ck_assert_msg(version >= 0x2 && version != 0xffffffff, "PSCI version 0x%x", version);
 	const uint32_t *stored = guest_ptr(&f.vm, RESULT_ADDR, sizeof(uint32_t));
@@ -165,8 +172,8 @@ START_TEST(reset_ends_the_run_as_a_reset)
 {
 	struct fixture f;
 
-	start_guest(&f, "reset.bin", vcpu_set_el1h);
-	ck_assert_int_eq(run_to_end(&f), RUN_RESET);
+	start_guest(&f, "reset.bin", boot_vcpu);
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
 	ck_assert_uint_eq(f.vcpu.run->system_event.type, KVM_SYSTEM_EVENT_RESET);
 	ck_assert_str_eq(output_of(&f.vm, &f.c), "resetting\n");
 	finish(&f);
@@ -177,23 +184,25 @@ START_TEST(unbacked_addresses_are_mmio_exits_reported_once_each)
 {
 	struct fixture f;
 
-	start_guest(&f, "unbacked.bin", vcpu_set_el1h);
+	start_guest(&f, "unbacked.bin", boot_vcpu);
 	ck_assert_int_eq(vcpu_run_once(&f.vcpu), 0);
 	ck_assert_uint_eq(f.vcpu.run->exit_reason, KVM_EXIT_MMIO);
 	ck_assert_uint_eq(f.vcpu.run->mmio.phys_addr, 0x10000000);
 	ck_assert_uint_eq(f.vcpu.run->mmio.len, 4);
 	ck_assert(!f.vcpu.run->mmio.is_write);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), EXIT_CONTINUE);
-	ck_assert_int_eq(run_to_end(&f), RUN_POWERED_OFF);
-	ck_assert_uint_eq(f.vm.unknown_mmio_count, 3);
+	ck_assert_int_eq(vcpu_handle_exit(&f.vcpu), RESUME_GUEST);
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
+	ck_assert_uint_eq(f.vm.mmio_reports, 2); /* two addresses */
 	ck_assert_str_eq(log_of(&f.vm, &f.c),
-			 "vmm: the guest read 4 bytes at 0x10000000: no device there: it "
-			 "reads 0\n"
-			 "vmm: the guest wrote 4 bytes (0x0) at 0x10000008: no device there: "
-			 "ignored\n");
+			 "vmm: the guest read from guest physical 0x10000000, where there is no "
+			 "memory and no device: reads give all ones, writes are dropped (said "
+			 "once per address)\n"
+			 "vmm: the guest wrote to guest physical 0x10000008, where there is no "
+			 "memory and no device: reads give all ones, writes are dropped (said "
+			 "once per address)\n");
 	ck_assert_str_eq(output_of(&f.vm, &f.c), "carried on after touching nothing\n");
-	const uint64_t *result = guest_ptr(&f.vm, RESULT_ADDR, sizeof(uint64_t));
-	ck_assert_uint_eq(*result, 0);
+	const uint32_t *result = guest_ptr(&f.vm, RESULT_ADDR, sizeof(uint32_t));
+	ck_assert_uint_eq(*result, 0xffffffff);
 	finish(&f);
 }
 END_TEST
@@ -203,20 +212,20 @@ START_TEST(echo_reads_a_line_from_the_uart_and_writes_it_back)
 	struct fixture f;
 	int fds[2];
 
-	start_guest(&f, "echo.bin", vcpu_set_el1h);
+	start_guest(&f, "echo.bin", boot_vcpu);
 	ck_assert_int_eq(pipe(fds), 0);
 	ck_assert_int_eq(write(fds[1], "arm64 here\nrest", 15), 15);
-	f.vm.input_fd = fds[0];
-	f.vm.timeout = 10;
-	ck_assert_int_eq(run_to_end(&f), RUN_POWERED_OFF);
+	ck_assert_msg(serial_start_input(&f.vm, fds[0]) == 0, "%s", f.vm.error);
+	ck_assert_msg(vcpu_set_timeout(&f.vcpu, 20) == 0, "%s", f.vm.error);
+	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
 	ck_assert_str_eq(output_of(&f.vm, &f.c), "type a line: you typed: arm64 here\n"
 						 "guest reported 10 (0xa)\n");
 	ck_assert_uint_eq(f.vm.last_report, 10);
 	ck_assert_str_eq(guest_ptr(&f.vm, RESULT_ADDR, 11), "arm64 here");
-	ck_assert_uint_eq(f.vm.uart.lcr_h & PL011_LCR_H_FEN, PL011_LCR_H_FEN);
+	ck_assert_uint_eq(f.vm.uart0.uart.lcr_h & PL011_LCR_H_FEN, PL011_LCR_H_FEN);
+	finish(&f); /* ends the input thread, which reads fds[0]: close it after */
 	close(fds[0]);
 	close(fds[1]);
-	finish(&f);
 }
 END_TEST
 
@@ -225,7 +234,7 @@ START_TEST(pair_load_from_a_device_is_undecodable)
 {
 	struct fixture f;
 
-	start_guest(&f, "pair.bin", vcpu_set_el1h);
+	start_guest(&f, "pair.bin", boot_vcpu);
 	enum run_outcome outcome = run_to_end(&f);
 	if (kvm_capability(&f.vm, KVM_CAP_ARM_NISV_TO_USER)) {
 		ck_assert_int_eq(outcome, RUN_GUEST_ERROR);
@@ -250,13 +259,13 @@ START_TEST(fault_loops_at_the_vector_until_the_timeout)
 {
 	struct fixture f;
 
-	start_guest(&f, "fault.bin", vcpu_set_el1h);
-	f.vm.timeout = 1;
-	ck_assert_int_eq(run_to_end(&f), RUN_GUEST_ERROR);
+	start_guest(&f, "fault.bin", boot_vcpu);
+	ck_assert_msg(vcpu_set_timeout(&f.vcpu, 1) == 0, "%s", f.vm.error);
+	ck_assert_int_eq(run_to_end(&f), RUN_TIMED_OUT);
 	ck_assert(f.vcpu.timed_out);
-	ck_assert_ptr_nonnull(strstr(f.vm.error, "without finishing"));
+	ck_assert_ptr_nonnull(strstr(f.vm.error, "still running after 1 s (--timeout)"));
 	ck_assert_uint_eq(f.vm.reports, 0);
-	ck_assert_uint_eq(f.vm.unknown_mmio_count, 0);
+	ck_assert_uint_eq(f.vm.mmio_reports, 0);
 	uint64_t vbar = reg(&f, REG_VBAR_EL1);
 	ck_assert_uint_eq(reg(&f, REG_PC), vbar + VECTOR_SYNC_EL1H);
 	ck_assert_uint_eq(reg(&f, REG_X(0)), 0xbad);
@@ -275,7 +284,7 @@ START_TEST(diagnostic_shows_pc_registers_and_code)
 {
 	struct fixture f;
 
-	start_guest(&f, "pair.bin", vcpu_set_el1h);
+	start_guest(&f, "pair.bin", boot_vcpu);
 	run_to_end(&f);
 	char *dump = dump_of(&f.vcpu);
 	ck_assert_ptr_nonnull(strstr(dump, "pc=0x0000000040000004"));

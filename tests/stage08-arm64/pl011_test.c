@@ -1,6 +1,7 @@
 /*
- * The PL011 model, register by register, as a polled driver sees it.
- * No /dev/kvm needed: the UART is plain C, and the host is a recorder.
+ * The PL011 model, register by register, as a polled driver sees it, then its
+ * interrupts as a driver that takes them does. No /dev/kvm needed: the UART is
+ * plain C, and the host is a recorder.
  */
 #include "kvm_check.h"
 #include "pl011.h"
@@ -11,6 +12,8 @@
 struct recorder {
 	uint8_t sent[64];
 	unsigned nsent;
+	int levels[16]; /* each change of the interrupt line, in order */
+	unsigned nlevels;
 };
 
 static struct pl011 u;
@@ -24,9 +27,17 @@ static void record_byte(void *ctx, uint8_t byte)
 	r->sent[r->nsent++] = byte;
 }
 
+static void record_level(void *ctx, int level)
+{
+	struct recorder *r = ctx;
+
+	ck_assert_uint_lt(r->nlevels, sizeof(r->levels) / sizeof(r->levels[0]));
+	r->levels[r->nlevels++] = level;
+}
+
 static void setup(void)
 {
-	struct pl011_host host = {.transmit = record_byte, .ctx = &rec};
+	struct pl011_host host = {.transmit = record_byte, .set_irq = record_level, .ctx = &rec};
 
 	memset(&rec, 0, sizeof(rec));
 	pl011_init(&u, &host); /* host is a local: the UART must keep its own copy */
@@ -179,6 +190,7 @@ START_TEST(control_registers_keep_their_bits_and_drop_reserved_ones)
 	ASSERT_READ(PL011_RIS, 0);
 	ASSERT_READ(PL011_MIS, 0);
 	ck_assert_uint_eq(rec.nsent, 0);
+	ck_assert_uint_eq(rec.nlevels, 0); /* every interrupt enabled, none raised */
 }
 END_TEST
 
@@ -209,6 +221,72 @@ START_TEST(a_host_without_a_callback_drops_output)
 }
 END_TEST
 
+START_TEST(received_data_raises_the_receive_timeout_then_the_receive_interrupt)
+{
+	ck_assert(pl011_write(&u, PL011_LCR_H, PL011_LCR_H_FEN));
+	ck_assert(pl011_write(&u, PL011_IFLS, 0)); /* receive trigger: 1/8 full, 4 bytes */
+	ck_assert(pl011_receive(&u, 'a'));
+	ASSERT_READ(PL011_RIS, PL011_INT_RT); /* below the level: the timeout, at once */
+	ASSERT_READ(PL011_MIS, 0);
+	ck_assert_uint_eq(rec.nlevels, 0); /* masked: the line stays low */
+	ck_assert(pl011_write(&u, PL011_IMSC, PL011_INT_RX | PL011_INT_RT));
+	ck_assert_uint_eq(rec.nlevels, 1);
+	ck_assert_int_eq(rec.levels[0], 1);
+	for (const char *c = "bcd"; *c; c++)
+		ck_assert(pl011_receive(&u, (uint8_t)*c));
+	ASSERT_READ(PL011_RIS, PL011_INT_RX); /* 4 bytes: the level */
+	ASSERT_READ(PL011_MIS, PL011_INT_RX);
+	ck_assert_uint_eq(rec.nlevels, 1); /* still high: no change, no call */
+	ck_assert(pl011_write(&u, PL011_ICR, PL011_INT_RX | PL011_INT_RT));
+	ASSERT_READ(PL011_RIS, PL011_INT_RX); /* its condition lasts: it stays */
+	for (const char *c = "abcd"; *c; c++)
+		ASSERT_READ(PL011_DR, (uint32_t)*c);
+	ASSERT_READ(PL011_RIS, 0); /* read down to empty: the line falls */
+	ck_assert_uint_eq(rec.nlevels, 2);
+	ck_assert_int_eq(rec.levels[1], 0);
+}
+END_TEST
+
+START_TEST(without_fifos_one_byte_raises_the_receive_interrupt)
+{
+	ck_assert(pl011_write(&u, PL011_IMSC, PL011_INT_RX));
+	ck_assert(pl011_receive(&u, 'x'));
+	ASSERT_READ(PL011_MIS, PL011_INT_RX);
+	ck_assert_uint_eq(rec.nlevels, 1);
+	ASSERT_READ(PL011_DR, 'x');
+	ASSERT_READ(PL011_MIS, 0);
+	ck_assert_uint_eq(rec.nlevels, 2);
+}
+END_TEST
+
+START_TEST(a_sent_byte_raises_the_transmit_interrupt_until_it_is_cleared)
+{
+	ck_assert(pl011_write(&u, PL011_IMSC, PL011_INT_TX));
+	ASSERT_READ(PL011_RIS, 0); /* nothing sent yet */
+	ck_assert(pl011_write(&u, PL011_DR, 'x'));
+	ASSERT_READ(PL011_MIS, PL011_INT_TX); /* the FIFO emptied at once */
+	ck_assert_uint_eq(rec.nlevels, 1);
+	ck_assert(pl011_write(&u, PL011_ICR, PL011_INT_TX));
+	ASSERT_READ(PL011_RIS, 0);
+	ck_assert_uint_eq(rec.nlevels, 2);
+	ck_assert_int_eq(rec.levels[1], 0);
+	ck_assert(pl011_write(&u, PL011_DR, 'y'));
+	ck_assert(pl011_write(&u, PL011_IMSC, 0)); /* masked: the line falls, RIS stays */
+	ASSERT_READ(PL011_RIS, PL011_INT_TX);
+	ck_assert_uint_eq(rec.nlevels, 4);
+	ck_assert_int_eq(rec.levels[3], 0);
+}
+END_TEST
+
+START_TEST(rts_is_uartcr_bit_11)
+{
+	ck_assert(!pl011_rts(&u)); /* not after reset */
+	ck_assert(pl011_write(&u, PL011_CR, PL011_CR_RESET | PL011_CR_RTS));
+	ck_assert(pl011_rts(&u));
+	ASSERT_READ(PL011_CR, 0xb00);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("the PL011 model");
@@ -228,5 +306,12 @@ int main(void)
 	tcase_add_test(tc, read_only_and_missing_registers_are_refused);
 	tcase_add_test(tc, a_host_without_a_callback_drops_output);
 	suite_add_tcase(s, tc);
+	TCase *irq = tcase_create("interrupts");
+	tcase_add_checked_fixture(irq, setup, NULL);
+	tcase_add_test(irq, received_data_raises_the_receive_timeout_then_the_receive_interrupt);
+	tcase_add_test(irq, without_fifos_one_byte_raises_the_receive_interrupt);
+	tcase_add_test(irq, a_sent_byte_raises_the_transmit_interrupt_until_it_is_cleared);
+	tcase_add_test(irq, rts_is_uartcr_bit_11);
+	suite_add_tcase(s, irq);
 	return run_suite(s);
 }
