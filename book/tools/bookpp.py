@@ -472,6 +472,9 @@ def diff_sections(lines):
     """{file: its lines} for a unified diff, file named relative to the stage directory."""
     sections, current = {}, None
     for k, line in enumerate(lines):
+        if line.startswith("Only in "):  # tools/diffs names a dropped file in one line
+            current = None
+            continue
         starts = line.startswith("diff ") or (
             line.startswith("--- ") and k + 1 < len(lines) and lines[k + 1].startswith("+++ ")
             and not (k > 0 and lines[k - 1].startswith("diff ")))

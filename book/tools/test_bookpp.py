@@ -348,6 +348,14 @@ class BookppTest(unittest.TestCase):
         self.assertProblem("book/01-demo.md:21: diff: diffs/stage02-demo.diff does not change "
                            "run.c (it changes: main.c, vmm.h)")
 
+    def test_a_dropped_file_ends_the_diff_section_before_it(self):
+        lines = ["--- stage01-x/a.c", "+++ stage02-y/a.c", "@@ -1 +1 @@", "-x", "+y",
+                 "Only in stage01-x: b.c (3 lines; stage02-y does not carry it)",
+                 "--- stage01-x/c.c", "+++ stage02-y/c.c", "@@ -1 +1 @@", "-p", "+q"]
+        sections = bookpp.diff_sections(lines)
+        self.assertEqual(sorted(sections), ["a.c", "c.c"])
+        self.assertNotIn("Only in", "\n".join(sections["a.c"]))
+
     def test_diagram_numbers_come_from_the_code(self):
         book = bookpp.Book(self.top)
         book.process()
