@@ -552,9 +552,10 @@ def pandoc_id(heading):
 @functools.lru_cache(maxsize=None)
 def term_pattern(word):
     """A glossary word in prose: its words across any white space, a plural 's' allowed;
-    case matters when the word has a capital (VMM, vCPU), not otherwise."""
+    case matters when the word has a capital (VMM, vCPU) or is an identifier (kvm_run,
+    not KVM_RUN), not otherwise."""
     body = r"\s+".join(re.escape(w) for w in word.split())
-    flags = 0 if re.search(r"[A-Z]", word) else re.IGNORECASE
+    flags = 0 if re.search(r"[A-Z_]", word) else re.IGNORECASE
     return re.compile(r"(?<![\w/.-])" + body + r"(?:s|es)?(?![\w/-])", flags)
 
 
