@@ -374,11 +374,13 @@ class Book:
         def chapter_link(m):
             numbers = [m.group(3)] + re.findall(r"\d+", m.group(4))
             pages = {n: self.chapter_numbered(int(n)) for n in numbers}
-            if not any(pages.values()) or all(n == here.lstrip("0") for n in numbers):
+            if all(n == here.lstrip("0") for n in numbers):
                 return m.group(0)
 
             def link(words, n):
                 page = pages[n]
+                if not page and n.zfill(2) in planned_chapters(self):
+                    return f'[{words}]{{.unwritten title="not written yet"}}'
                 if not page or n.zfill(2) == here:
                     return words
                 return f"[{words}]({os.path.basename(page)[:-3]}.html)"

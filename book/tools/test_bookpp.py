@@ -363,12 +363,14 @@ class BookppTest(unittest.TestCase):
 
     def test_chapter_references_become_links(self):
         self.write("book/02-more.md", "# More\n\nAs chapter 1 showed, and chapters 1 and 3 "
-                   "will; chapter 2 is this one, `chapter 1` is code.\n")
+                   "will; chapter 2 is this one, `chapter 1` is code. Chapter 4 is planned.\n")
+        self.write("book/planned.txt", "04 Later\n")
         pages, errors = self.run_book()
         self.assertEqual("", errors)
         text = "\n".join(pages["book/02-more.md"])
         self.assertIn("As [chapter 1](01-demo.html) showed, and chapters [1](01-demo.html) and 3 "
-                      "will; chapter 2 is this one, `chapter 1` is code.", text)
+                      "will; chapter 2 is this one, `chapter 1` is code. [Chapter 4]{.unwritten "
+                      'title="not written yet"} is planned.', text)
 
     def test_first_use_of_a_glossary_term_links_to_it(self):
         self.write("book/99-glossary.md", "# Glossary\n\n## vCPU\n<!-- terms: vCPU, virtual "
