@@ -315,11 +315,16 @@ class Book:
         explains; a chapter's first use of one of them links to that heading."""
         self.glossary = {}
         for chapter in self.chapters():
-            anchor, lines = None, self.lines(chapter)
+            anchor, lines, taken = None, self.lines(chapter), set()
             for number, line in enumerate(lines, 1):
                 heading = HEADING.match(line)
-                if heading:
-                    anchor = pandoc_id(heading.group(2))
+                if heading:  # pandoc numbers a repeated id: virtio, virtio-1, ...
+                    anchor = base = pandoc_id(heading.group(2))
+                    for k in range(1, len(lines)):
+                        if anchor not in taken:
+                            break
+                        anchor = f"{base}-{k}"
+                    taken.add(anchor)
                 d = DIRECTIVE.match(line)
                 if not d or d.group(1) != "terms":
                     continue
@@ -839,7 +844,17 @@ def build_html(book, pages, outdir):
                      template, toc))
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
         list(pool.map(lambda job: pandoc(*job), jobs))
+    check_glossary_anchors(book, outdir)
     write_search_index(outdir, [(page, title) for _, page, title in order])
+
+
+def check_glossary_anchors(book, outdir):
+    """Every glossary link must land on its heading: the id pandoc really gave it."""
+    for anchor, (chapter, _) in sorted(book.glossary.items()):
+        with open(os.path.join(outdir, os.path.basename(chapter)[:-3] + ".html")) as f:
+            if f'id="{anchor}"' not in f.read():
+                sys.exit(f"{chapter}:1: glossary: pandoc gave no heading the id '{anchor}' that "
+                         "the links to it use")
 
 
 class _Sections(htmlparser.HTMLParser):

@@ -389,6 +389,14 @@ class BookppTest(unittest.TestCase):
                          "and [port I/O](99-glossary.html#port-io){.term} here.")
         self.assertNotIn("glossary.html", "\n".join(pages["book/99-glossary.md"]))
 
+    def test_a_repeated_heading_is_numbered_as_pandoc_does(self):
+        self.write("book/99-glossary.md", "# Glossary\n\n## virtio\n\n### virtio\n"
+                   "<!-- terms: virtio -->\n")
+        self.write("book/02-more.md", "# More\n\nA virtio disk.\n")
+        pages, errors = self.run_book()
+        self.assertEqual("", errors)
+        self.assertIn("A [virtio](99-glossary.html#virtio-1){.term} disk.", pages["book/02-more.md"])
+
     def test_terms_need_a_heading(self):
         self.write("book/99-glossary.md", "<!-- terms: vCPU -->\n")
         self.assertProblem("book/99-glossary.md:1: terms: put it under a heading")
