@@ -11,7 +11,10 @@ Every problem is reported as "path:line: message"; any problem means exit status
 import argparse
 import concurrent.futures
 import difflib
+import functools
 import html
+import html.parser as htmlparser
+import json
 import os
 import re
 import shutil
@@ -31,13 +34,22 @@ LANGUAGES = {".c": "c", ".h": "c", ".asm": "nasm", ".inc": "nasm", ".S": "gnuass
              ".s": "gnuassembler", ".sh": "bash", ".mk": "makefile", ".dot": "dot",
              ".diff": "diff", ".py": "python", "Makefile": "makefile"}
 
-DIRECTIVE = re.compile(r"^<!--\s*(listing|diff|diagram|run)\b:?\s*(.*?)\s*-->\s*$")
+DIRECTIVE = re.compile(r"^<!--\s*(listing|diff|diagram|run|terms)\b:?\s*(.*?)\s*-->\s*$")
 LOOKS_LIKE_DIRECTIVE = re.compile(r"^<!--\s*([A-Za-z]+)\b.*-->\s*$")
-KNOWN = ["listing", "diff", "diagram", "run"]
+KNOWN = ["listing", "diff", "diagram", "run", "terms"]
 MARKER = re.compile(r"book:(begin|end)\b")
 GOOD_MARKER = re.compile(r"(/\*|//|;|#|@|--)\s*book:(begin|end)\s+([A-Za-z0-9_.-]+)\s*(\*/)?\s*$")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
 MASK = "{...}"
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# What prose linking leaves alone: code spans, links and bracketed spans, HTML tags.
+PROTECTED = re.compile(r"(`+)[\s\S]*?\1|!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]"
+                       r"(?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])?|<[^<>\n]+>")
+# "chapter 2", "Chapter 5", "chapters 3 and 4", "chapters 2, 5 and 6"
+CHAPTER_REF = re.compile(r"\b([Cc]hapters?)(\s+)(\d{1,2})\b((?:(?:\s*,\s*|\s+and\s+|\s+or\s+)"
+                         r"\d{1,2}\b)*)")
+# A chapter with this many sections or more gets its contents at the top.
+TOC_MIN_SECTIONS = 5
 PARAM = re.compile(r"\{\{([^:{}]+):([A-Za-z_][A-Za-z0-9_]*)\}\}")
 
 
@@ -52,6 +64,7 @@ class Book:
         self.diagrams = {}  # diagram name -> (chapter, line) of its first use
         self.runs = []  # (chapter, line, lines of the expected transcript)
         self.waiting = set()  # directories whose chapter is not written yet
+        self.glossary = {}  # anchor -> (glossary chapter, its terms), from <!-- terms: -->
         self._markers = {}
         self._copy_index = None
         self.tracked = tracked_files(self.top)
@@ -260,7 +273,7 @@ class Book:
 
     def expand(self, chapter):
         """The chapter as pandoc Markdown, with every directive replaced by its content."""
-        lines, out, i = self.lines(chapter), [], 0
+        lines, out, i = self.link_prose(chapter, self.lines(chapter)), [], 0
         while i < len(lines):
             line, number = lines[i], i + 1
             fence = FENCE.match(line)
@@ -286,6 +299,114 @@ class Book:
                 out.append(re.sub(r"\]\((\d\d-[^)#\s]*)\.md\b", r"](\1.html", line))
             i += 1
         return out
+
+    def terms(self, chapter, number, arg):
+        """<!-- terms: A, B --> under a glossary heading: shows nothing (see scan_terms)."""
+        return []
+
+    # ---- reading aids: links to chapters and to the glossary -------------------
+
+    def chapter_numbered(self, number):
+        """book/NN-name.md for chapter number, or None when it is not written yet."""
+        return next((c for c in self.chapters() if c.startswith(f"book/{number:02d}-")), None)
+
+    def scan_terms(self):
+        """The glossary: each <!-- terms: ... --> names the words that the heading above it
+        explains; a chapter's first use of one of them links to that heading."""
+        self.glossary = {}
+        for chapter in self.chapters():
+            anchor, lines, taken = None, self.lines(chapter), set()
+            for number, line in enumerate(lines, 1):
+                heading = HEADING.match(line)
+                if heading:  # pandoc numbers a repeated id: virtio, virtio-1, ...
+                    anchor = base = pandoc_id(heading.group(2))
+                    for k in range(1, len(lines)):
+                        if anchor not in taken:
+                            break
+                        anchor = f"{base}-{k}"
+                    taken.add(anchor)
+                d = DIRECTIVE.match(line)
+                if not d or d.group(1) != "terms":
+                    continue
+                words = [w.strip() for w in d.group(2).split(",") if w.strip()]
+                if not anchor or not words:
+                    self.error(chapter, number, "terms: put it under a heading, with the words "
+                               "that heading explains: <!-- terms: VMM, virtual machine monitor -->")
+                elif anchor in self.glossary:
+                    self.error(chapter, number, f"terms: a second list for heading #{anchor}")
+                else:
+                    self.glossary[anchor] = (chapter, words)
+
+    def link_prose(self, chapter, lines):
+        """The chapter's lines with "chapter N" linked to chapter N, and the first use of
+        each glossary term linked to its entry. Only prose: no code, heading, directive,
+        code span or existing link is touched, and no line is added or removed."""
+        out, paragraph, i = list(lines), [], 0
+        unlinked = {a: words for a, (c, words) in self.glossary.items() if c != chapter}
+
+        def flush():
+            if paragraph:
+                text = "\n".join(out[k] for k in paragraph)
+                text = self.link_paragraph(chapter, text, unlinked)
+                for k, line in zip(paragraph, text.split("\n")):
+                    out[k] = line
+                paragraph.clear()
+
+        while i < len(lines):
+            line = lines[i]
+            if FENCE.match(line):
+                flush()
+                i = fence_end(lines, i) + 1
+                continue
+            if not line.strip() or HEADING.match(line) or line.lstrip().startswith("<"):
+                flush()
+            else:
+                paragraph.append(i)
+            i += 1
+        flush()
+        return out
+
+    def link_paragraph(self, chapter, text, unlinked):
+        pieces, at = [], 0
+        for m in PROTECTED.finditer(text):
+            pieces += [(text[at:m.start()], False), (m.group(0), True)]
+            at = m.end()
+        pieces.append((text[at:], False))
+        here = os.path.basename(chapter)[:2]
+        glossary_page = {a: os.path.basename(c)[:-3] + ".html"
+                         for a, (c, _) in self.glossary.items()}
+
+        def chapter_link(m):
+            numbers = [m.group(3)] + re.findall(r"\d+", m.group(4))
+            pages = {n: self.chapter_numbered(int(n)) for n in numbers}
+            if all(n == here.lstrip("0") for n in numbers):
+                return m.group(0)
+
+            def link(words, n):
+                page = pages[n]
+                if not page and n.zfill(2) in planned_chapters(self):
+                    return f'[{words}]{{.unwritten title="not written yet"}}'
+                if not page or n.zfill(2) == here:
+                    return words
+                return f"[{words}]({os.path.basename(page)[:-3]}.html)"
+
+            if len(numbers) == 1:
+                return link(m.group(0), numbers[0])
+            rest = re.sub(r"\d+", lambda k: link(k.group(0), k.group(0)), m.group(4))
+            return m.group(1) + m.group(2) + link(m.group(3), m.group(3)) + rest
+
+        done = []
+        for piece, protected in pieces:
+            if protected:
+                done.append(piece)
+                continue
+            piece = CHAPTER_REF.sub(chapter_link, piece)
+            # chapter links are protected from term links in turn
+            parts = re.split(r"(\[[^\]]*\]\([^)]*\))", piece)
+            for k in range(0, len(parts), 2):
+                parts[k] = link_terms(parts[k], unlinked, glossary_page)
+            done.append("".join(parts))
+        return "".join(done)
 
     def run_block(self, chapter, lines, i, out):
         j = i + 1
@@ -394,6 +515,7 @@ class Book:
 
     def process(self):
         """Expands every chapter (reporting its problems) and checks what is left unused."""
+        self.scan_terms()
         pages = {c: self.expand(c) for c in self.chapters()}
         self.check_unused_regions()
         self.check_unused_diagrams()
@@ -423,6 +545,45 @@ def tracked_files(top):
             dirs[:] = [d for d in dirs if d not in (".git", "build", "diffs")]
             found += [os.path.relpath(os.path.join(root, f), top) for f in files]
         return sorted(found)
+
+
+def pandoc_id(heading):
+    """The id pandoc gives a heading (its auto_identifiers rule, for plain text)."""
+    text = re.sub(r"`([^`]*)`", r"\1", heading)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"[^\w\s.-]", "", text.lower())
+    text = re.sub(r"\s+", "-", text.strip())
+    return re.sub(r"^[^a-z]*", "", text) or "section"
+
+
+@functools.lru_cache(maxsize=None)
+def term_pattern(word):
+    """A glossary word in prose: its words across any white space, a plural 's' allowed;
+    case matters when the word has a capital (VMM, vCPU) or is an identifier (kvm_run,
+    not KVM_RUN), not otherwise."""
+    body = r"\s+".join(re.escape(w) for w in word.split())
+    flags = 0 if re.search(r"[A-Z_]", word) else re.IGNORECASE
+    return re.compile(r"(?<![\w/.-])" + body + r"(?:s|es)?(?![\w/-])", flags)
+
+
+def link_terms(text, unlinked, glossary_page):
+    """Links the first use in text of each term in unlinked, and forgets it there."""
+    while unlinked:
+        first = None
+        for anchor, words in unlinked.items():
+            for word in words:
+                m = term_pattern(word).search(text)
+                if m and (first is None or m.start() < first[1].start()
+                          or (m.start() == first[1].start() and m.end() > first[1].end())):
+                    first = (anchor, m)
+        if first is None:
+            return text
+        anchor, m = first
+        del unlinked[anchor]
+        link = f"[{m.group(0)}]({glossary_page[anchor]}#{anchor}){{.term}}"
+        rest = text[m.end():]
+        return text[:m.start()] + link + link_terms(rest, unlinked, glossary_page)
+    return text
 
 
 def is_text(full):
@@ -601,10 +762,43 @@ def title_of(lines, fallback):
     return next((l[2:].strip() for l in lines if l.startswith("# ")), fallback)
 
 
-def pandoc(markdown, out, title, navigation, template):
+def without_title(lines):
+    """The page's Markdown without its '# Title' line: the template shows the title, then
+    the contents of a long chapter, then the text."""
+    k = next((n for n, l in enumerate(lines) if l.startswith("# ")), None)
+    return lines if k is None else lines[:k] + lines[k + 1:]
+
+
+def sections(lines):
+    """How many '## ' sections the page has (not counting those in code blocks)."""
+    count, i = 0, 0
+    while i < len(lines):
+        if FENCE.match(lines[i]):
+            i = fence_end(lines, i)
+        elif lines[i].startswith("## "):
+            count += 1
+        i += 1
+    return count
+
+
+def planned_chapters(book):
+    """{number: title} of book/planned.txt ('NN Title' lines): chapters not written yet."""
+    if not book.exists("book/planned.txt"):
+        return {}
+    planned = {}
+    for line in book.lines("book/planned.txt"):
+        m = re.match(r"^(\d\d)\s+(.+)$", line.strip())
+        if m and not book.chapter_numbered(int(m.group(1))):
+            planned[m.group(1)] = m.group(2)
+    return planned
+
+
+def pandoc(markdown, out, title, navigation, template, toc):
     args = ["pandoc", "--from=markdown", "--to=html5", "--standalone", "--template", template,
             "--highlight-style=kate", "--preserve-tabs", "--metadata", f"pagetitle={title}",
             "--output", out]
+    if toc:
+        args += ["--toc", "--toc-depth=2"]
     for key, value in navigation.items():
         args += ["--variable", f"{key}={value}"]
     subprocess.run(args, input="\n".join(markdown) + "\n", text=True, check=True)
@@ -614,7 +808,9 @@ def build_html(book, pages, outdir):
     here = os.path.join(book.top, "book")
     template = os.path.join(here, "template.html")
     os.makedirs(os.path.join(outdir, "diagrams"), exist_ok=True)
-    shutil.copy(os.path.join(here, "book.css"), outdir)
+    for name in ("book.css", "search.js"):
+        if os.path.exists(os.path.join(here, name)):
+            shutil.copy(os.path.join(here, name), outdir)
     for name in book.diagrams:
         svg = os.path.join(outdir, "diagrams", name + ".svg")
         dot = subprocess.run(["dot", "-Tsvg", "-o", svg], input=book.diagram_source(name),
@@ -628,23 +824,95 @@ def build_html(book, pages, outdir):
     front = "book/index.md"
     intro = book.lines(front) if book.exists(front) else ["# The book"]
     book_title = title_of(intro, "The book")
-    contents = intro + ["", "## Contents", ""] + [f"- [{titles[c]}]({page_of[c]})"
-                                                  for c in chapters]
+    entries = [(os.path.basename(c)[:2], f"- [{titles[c]}]({page_of[c]})") for c in chapters]
+    entries += [(n, f"- [{n.lstrip('0')}. {t}]{{.unwritten}} *(not written yet)*")
+                for n, t in planned_chapters(book).items()]
+    contents = intro + ["", "## Contents", ""] + [e for _, e in sorted(entries)]
 
     # (markdown, page, title) in reading order: the contents, then each chapter
     order = [(contents, "index.html", "Contents")] + [(pages[c], page_of[c], titles[c])
                                                      for c in chapters]
     jobs = []
     for k, (markdown, page, title) in enumerate(order):
-        navigation = {"book": book_title}
+        navigation = {"book": book_title, "title": html.escape(book_title if k == 0 else title)}
         if k > 0:
-            navigation.update({"prev-href": order[k - 1][1], "prev-title": order[k - 1][2]})
+            navigation.update({"prev-href": order[k - 1][1],
+                               "prev-title": html.escape(order[k - 1][2])})
         if k + 1 < len(order):
-            navigation.update({"next-href": order[k + 1][1], "next-title": order[k + 1][2]})
+            navigation.update({"next-href": order[k + 1][1],
+                               "next-title": html.escape(order[k + 1][2])})
         page_title = book_title if k == 0 else f"{title} · {book_title}"
-        jobs.append((markdown, os.path.join(outdir, page), page_title, navigation, template))
+        toc = k > 0 and sections(markdown) >= TOC_MIN_SECTIONS
+        jobs.append((without_title(markdown), os.path.join(outdir, page), page_title, navigation,
+                     template, toc))
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
         list(pool.map(lambda job: pandoc(*job), jobs))
+    check_glossary_anchors(book, outdir)
+    write_search_index(outdir, [(page, title) for _, page, title in order])
+
+
+def check_glossary_anchors(book, outdir):
+    """Every glossary link must land on its heading: the id pandoc really gave it."""
+    for anchor, (chapter, _) in sorted(book.glossary.items()):
+        with open(os.path.join(outdir, os.path.basename(chapter)[:-3] + ".html")) as f:
+            if f'id="{anchor}"' not in f.read():
+                sys.exit(f"{chapter}:1: glossary: pandoc gave no heading the id '{anchor}' that "
+                         "the links to it use")
+
+
+class _Sections(htmlparser.HTMLParser):
+    """The text of a built page's <main>, cut at its headings: [(anchor, heading, text)].
+    Code blocks are left out: the index is for the prose."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found, self.depth, self.skip, self.heading = [["", "", []]], 0, 0, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "main":
+            self.depth += 1
+        elif tag in ("pre", "script", "style", "nav", "figure") and self.depth:
+            self.skip += 1
+        elif tag in ("h1", "h2", "h3") and self.depth:
+            self.found.append([attrs.get("id", ""), "", []])
+            self.heading = []
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self.depth -= 1
+        elif tag in ("pre", "script", "style", "nav", "figure") and self.skip:
+            self.skip -= 1
+        elif tag in ("h1", "h2", "h3") and self.heading is not None:
+            self.found[-1][1] = " ".join("".join(self.heading).split())
+            self.heading = None
+
+    def handle_data(self, data):
+        if not self.depth or self.skip:
+            return
+        if self.heading is not None:
+            self.heading.append(data)
+        else:
+            self.found[-1][2].append(data)
+
+
+def write_search_index(outdir, pages):
+    """search-index.js: every section of every page, its heading and its prose, for
+    search.js to look through in the reader's browser (no server, no network)."""
+    entries = []
+    for page, title in pages:
+        parser = _Sections()
+        with open(os.path.join(outdir, page), encoding="utf-8") as f:
+            parser.feed(f.read())
+        for anchor, heading, text in parser.found:
+            text = " ".join("".join(text).split())
+            if text or heading:
+                entries.append({"p": page, "t": title, "a": anchor, "h": heading or title,
+                                "x": text})
+    with open(os.path.join(outdir, "search-index.js"), "w", encoding="utf-8") as f:
+        f.write("// Made by book/tools/bookpp.py: the book's text, for search.js.\n")
+        f.write("window.BOOK_INDEX = " + json.dumps(entries, ensure_ascii=False,
+                                                    separators=(",", ":")) + ";\n")
 
 
 def main():

@@ -369,6 +369,74 @@ class BookppTest(unittest.TestCase):
         self.assertProblem("book/01-demo.md:5: unknown directive 'lisitng': did you mean "
                            "'listing'?")
 
+    def test_chapter_references_become_links(self):
+        self.write("book/02-more.md", "# More\n\nAs chapter 1 showed, and chapters 1 and 3 "
+                   "will; chapter 2 is this one, `chapter 1` is code. Chapter 4 is planned.\n")
+        self.write("book/planned.txt", "04 Later\n")
+        pages, errors = self.run_book()
+        self.assertEqual("", errors)
+        text = "\n".join(pages["book/02-more.md"])
+        self.assertIn("As [chapter 1](01-demo.html) showed, and chapters [1](01-demo.html) and 3 "
+                      "will; chapter 2 is this one, `chapter 1` is code. [Chapter 4]{.unwritten "
+                      'title="not written yet"} is planned.', text)
+
+    def test_first_use_of_a_glossary_term_links_to_it(self):
+        self.write("book/99-glossary.md", "# Glossary\n\n## vCPU\n<!-- terms: vCPU, virtual "
+                   "CPU -->\n\nA virtual CPU.\n\n## Port I/O\n<!-- terms: port I/O -->\n\nin, "
+                   "out.\n")
+        self.write("book/02-more.md", "# More\n\nA `vCPU` in code is not a use. Each virtual\n"
+                   "CPU, then each vCPU again; [port I/O](01-demo.md) is a link already,\n"
+                   "```\nport I/O\n```\nand port I/O here.\n")
+        pages, errors = self.run_book()
+        self.assertEqual("", errors)
+        self.assertEqual(pages["book/02-more.md"][2:7], [
+            "A `vCPU` in code is not a use. Each [virtual",
+            "CPU](99-glossary.html#vcpu){.term}, then each vCPU again; [port I/O](01-demo.html) is "
+            "a link already,", "```", "port I/O", "```"])
+        self.assertEqual(pages["book/02-more.md"][7],
+                         "and [port I/O](99-glossary.html#port-io){.term} here.")
+        self.assertNotIn("glossary.html", "\n".join(pages["book/99-glossary.md"]))
+
+    def test_a_repeated_heading_is_numbered_as_pandoc_does(self):
+        self.write("book/99-glossary.md", "# Glossary\n\n## virtio\n\n### virtio\n"
+                   "<!-- terms: virtio -->\n")
+        self.write("book/02-more.md", "# More\n\nA virtio disk.\n")
+        pages, errors = self.run_book()
+        self.assertEqual("", errors)
+        self.assertIn("A [virtio](99-glossary.html#virtio-1){.term} disk.", pages["book/02-more.md"])
+
+    def test_terms_need_a_heading(self):
+        self.write("book/99-glossary.md", "<!-- terms: vCPU -->\n")
+        self.assertProblem("book/99-glossary.md:1: terms: put it under a heading")
+
+    @unittest.skipUnless(shutil.which("pandoc") and shutil.which("dot"), "needs pandoc, dot")
+    def test_html_reading_aids(self):
+        for name in ("book.css", "template.html", "search.js"):
+            shutil.copy(os.path.join(os.path.dirname(bookpp.__file__), "..", name),
+                        os.path.join(self.top, "book"))
+        self.write("book/planned.txt", "03 Not yet\n02 Written already\n")
+        self.write("book/02-more.md", "# More\n\n" + "".join(
+            f"## Part {n}\n\nText {n}, about unicorns.\n\n" for n in range(1, 6)))
+        book = bookpp.Book(self.top)
+        pages = book.process()
+        out = os.path.join(self.top, "build", "book")
+        bookpp.build_html(book, pages, out)
+        with open(os.path.join(out, "index.html")) as f:
+            index = " ".join(f.read().split())
+        self.assertIn('<span class="unwritten">3. Not yet</span> <em>(not written yet)</em>', index)
+        self.assertNotIn("Written already", index)
+        with open(os.path.join(out, "02-more.html")) as f:
+            page = f.read()
+        self.assertIn('<h1 class="title">More</h1>', page)
+        self.assertIn('<a href="#part-5"', page.split("<main>")[1].split("</nav>")[0])
+        self.assertEqual(2, page.count('<a class="prev" href="01-demo.html">'))
+        with open(os.path.join(out, "01-demo.html")) as f:
+            self.assertNotIn('class="toc"', f.read())
+        with open(os.path.join(out, "search-index.js")) as f:
+            self.assertIn('{"p":"02-more.html","t":"More","a":"part-3","h":"Part 3",'
+                          '"x":"Text 3, about unicorns."}', f.read())
+        self.assertTrue(os.path.exists(os.path.join(out, "search.js")))
+
     @unittest.skipUnless(shutil.which("pandoc") and shutil.which("dot"), "needs pandoc, dot")
     def test_html(self):
         for name in ("book.css", "template.html"):
