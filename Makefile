@@ -57,7 +57,8 @@ $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d)
 
 check: deps-ok test-deps-ok
 	@rm -rf $(LANES) && mkdir -p $(LANES)
-	@status=0; for d in $(STAGE_DIRS); do ( $(call native_lane,$$d) ) || status=1; done; \
+	@status=0; for d in $(STAGE_DIRS); do start=$$SECONDS; \
+		( $(call native_lane,$$d) ) || status=1; echo "== $$d: $$((SECONDS - start)) s"; done; \
 	$(if $(and $(SANITIZE),$(if $(strip $(SANITIZE_EMULATED_DIRS)),,none)), \
 	echo "emulated x86 lane: none asked for (SANITIZE_EMULATED_DIRS is empty)";, \
 	$(MAKE) --no-print-directory check-emulated-x86 \
@@ -170,10 +171,14 @@ check-fuzz-replay: deps-ok test-deps-ok
 	@$(MAKE) -j$(JOBS) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk replay
 fuzz: deps-ok
 	@tools/deps check fuzz
-	@$(MAKE) -j$(JOBS) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk fuzz \
+	@$(MAKE) -j$(JOBS) --no-print-directory -Otarget fuzz-stage05 fuzz-stage06
+# stage05's three fuzzers one after another, beside stage06's (with JOBS >= 2).
+fuzz-stage05:
+	@$(MAKE) --no-print-directory -C stage05-serial -f ../tests/fuzz/fuzz.mk fuzz \
 		FUZZ_SECONDS=$(FUZZ_SECONDS)
-	@$(MAKE) -j$(JOBS) --no-print-directory -C stage06-virtio fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
-.PHONY: check-fuzz-replay fuzz
+fuzz-stage06:
+	@$(MAKE) --no-print-directory -C stage06-virtio fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+.PHONY: check-fuzz-replay fuzz fuzz-stage05 fuzz-stage06
 
 # make bench: one table of what each stage costs (start-up, CPU time, memory, exits,
 # virtio-blk), each figure a ratio to a reference measured in the same run and place:
