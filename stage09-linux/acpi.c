@@ -312,7 +312,8 @@ static void write_fadt(struct builder *b, uint64_t dsdt)
  * for COM1's IRQ 4 or the disk's IRQ 5 moves that GSI. A PC's firmware usually
  * says "IRQ 0 is GSI 2", because its timer is wired to I/O APIC pin 2; KVM's
  * in-kernel PIT raises GSI 0, pin 0 under the default routing, so that override
- * would be wrong here (and a hardware-reduced kernel does not use the PIT).
+ * would be wrong here. (Linux on a hardware-reduced machine uses neither the PIT
+ * as its timer nor the 8259s: every interrupt comes through the I/O APIC.)
  */
 static void write_madt(struct builder *b)
 {
