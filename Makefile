@@ -120,6 +120,10 @@ endif
 HOST_GDB     := build/hosts/gdb/usr/bin/gdb
 EMULATED_GDB := --file $(HOST_GDB):/usr/bin/gdb --libs-for $(HOST_GDB) \
 		--file /bin/dash:/bin/sh --libs-for /bin/dash
+# iasl (Debian's acpica-tools: tools/deps "test") for stage09's acpi_test, which has it
+# disassemble the ACPI tables: carried in as it is here (it needs only the C library).
+HOST_IASL     := $(shell command -v iasl)
+EMULATED_IASL := $(if $(HOST_IASL),--file $(HOST_IASL):/usr/bin/iasl --libs-for $(HOST_IASL))
 $(HOST_GDB):
 	@mkdir -p build/hosts/gdb
 	cd build/hosts/gdb && apt-get download -q gdb-minimal && dpkg-deb -x gdb-minimal_*.deb .
@@ -143,7 +147,7 @@ emulated_boot = echo "emulated x86_64 host$(if $(SANITIZE), (ASan + UBSan)), $(2
 	( set -o pipefail; EMULATED_HOST_SMP=$(2) \
 		tools/emulated-host x86_64 --timeout 900 --file build/hosts/run-suites:/work/run-suites \
 		$(foreach d,$(1),--file $(d)/build/$(EMULATED_BUILD):$(call EMULATED_PATH,$(d))) \
-		$(call EMULATED_LIBS,$(1)) $(EMULATED_GDB) -- /work/run-suites $$(for d in $(1); do \
+		$(call EMULATED_LIBS,$(1)) $(EMULATED_GDB) $(EMULATED_IASL) -- /work/run-suites $$(for d in $(1); do \
 			for t in $$d/build/$(EMULATED_BUILD)/tests/*; do \
 				echo $(call EMULATED_PATH,$$d)/tests/$${t\#\#*/}; done; done) \
 		2>&1 | tee $(LANES)/$(3).log )

@@ -51,7 +51,8 @@ static void read_all(int fd, char *output, size_t size)
 	output[n] = '\0';
 }
 
-int run_vmm_argv(const char *input, char *output, size_t size, const char *const args[])
+int run_program_argv(const char *program, const char *input, char *output, size_t size,
+		     const char *const args[])
 {
 	size_t argc = 0;
 	int out[2], in = -1;
@@ -62,7 +63,7 @@ int run_vmm_argv(const char *input, char *output, size_t size, const char *const
 		argc++;
 	char **argv = calloc(argc + 2, sizeof(char *));
 	ck_assert_ptr_nonnull(argv);
-	argv[0] = VMM_BINARY;
+	argv[0] = (char *)program; /* exec does not write it */
 	for (size_t i = 0; i < argc; i++)
 		argv[i + 1] = (char *)args[i]; /* exec does not write them */
 	ck_assert_int_eq(pipe(out), 0);
@@ -76,7 +77,8 @@ int run_vmm_argv(const char *input, char *output, size_t size, const char *const
 	posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
 	posix_spawn_file_actions_addclose(&actions, out[0]);
-	ck_assert_int_eq(posix_spawn(&pid, VMM_BINARY, &actions, NULL, argv, environ), 0);
+	int err = posix_spawnp(&pid, program, &actions, NULL, argv, environ);
+	ck_assert_msg(err == 0, "%s: %s", program, strerror(err));
 	posix_spawn_file_actions_destroy(&actions);
 	free(argv);
 	if (in >= 0)
@@ -87,9 +89,14 @@ int run_vmm_argv(const char *input, char *output, size_t size, const char *const
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		ck_assert_int_eq(errno, EINTR);
-	ck_assert_msg(WIFEXITED(status), "the VMM did not exit normally (%s): %s",
+	ck_assert_msg(WIFEXITED(status), "%s did not exit normally (%s): %s", program,
 		      WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "stopped", output);
 	return WEXITSTATUS(status);
+}
+
+int run_vmm_argv(const char *input, char *output, size_t size, const char *const args[])
+{
+	return run_program_argv(VMM_BINARY, input, output, size, args);
 }
 
 const char *expect_vmm_argv(int status, const char *text, const char *const args[])

@@ -13,6 +13,11 @@
  * Fails the test if it did not exit normally.
  */
 int run_vmm_argv(const char *input, char *output, size_t size, const char *const args[]);
+/* The same for another program, looked up in PATH unless program names a path. */
+int run_program_argv(const char *program, const char *input, char *output, size_t size,
+		     const char *const args[]);
+#define run_program(program, output, size, ...)                                                    \
+	run_program_argv(program, NULL, output, size, (const char *const[]){__VA_ARGS__, NULL})
 #define run_vmm(output, size, ...)                                                                 \
 	run_vmm_argv(NULL, output, size, (const char *const[]){__VA_ARGS__, NULL})
 #define run_vmm_input(input, output, size, ...)                                                    \
