@@ -2,6 +2,7 @@
  * The guest's devices: which I/O port and which guest physical address belongs
  * to whom. run.c hands every port and MMIO exit here.
  */
+#include "acpi.h"
 #include "vmm.h"
 
 #include <string.h>
@@ -48,6 +49,16 @@ static uint32_t item_value(const uint8_t *item, unsigned size)
 	return value;
 }
 
+/* The guest has finished with this status, unless another vCPU finished first. */
+static enum after_exit guest_finished(struct vm *vm, uint8_t status)
+{
+	pthread_mutex_lock(&vm->lock); /* the first vCPU to finish sets the status */
+	if (!vm->stopping)
+		vm->status = status;
+	pthread_mutex_unlock(&vm->lock);
+	return GUEST_FINISHED;
+}
+
 enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsigned size,
 			 unsigned count)
 {
@@ -73,11 +84,15 @@ enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsi
 	case PORT_DONE:
 		/* The first item ends the run, as a machine that powers off stops: the rest of a
 		   rep outs never happens, however many items KVM put in this one exit. */
-		pthread_mutex_lock(&vm->lock); /* the first vCPU to finish sets the status */
-		if (!vm->stopping)
-			vm->status = data[0];
-		pthread_mutex_unlock(&vm->lock);
-		return GUEST_FINISHED;
+		return guest_finished(vm, data[0]);
+	case PORT_SLEEP_CONTROL:
+		/* Linux's poweroff. Other sleep states: the DSDT offers none, so none come. */
+		if (!acpi_sleep_is_poweroff(data[0]))
+			return RESUME_GUEST;
+		fprintf(vm->log, "vmm: the guest powered off (ACPI sleep state S5)\n");
+		return guest_finished(vm, 0);
+	case PORT_SLEEP_STATUS:
+		return RESUME_GUEST; /* the kernel clears WAK_STS before it sleeps: nothing to do */
 	}
 	return unknown_port(vm, port, true, NULL, size * count);
 }
@@ -89,6 +104,10 @@ enum after_exit port_in(struct vm *vm, uint16_t port, uint8_t *data, unsigned si
 		return serial_in(vm, port, data, size, count);
 	if (port == PORT_CONSOLE) {
 		memset(data, PORT_CONSOLE, (size_t)size * count);
+		return RESUME_GUEST;
+	}
+	if (port == PORT_SLEEP_CONTROL || port == PORT_SLEEP_STATUS) {
+		memset(data, 0, (size_t)size * count); /* not asleep, not waking */
 		return RESUME_GUEST;
 	}
 	if (port == PORT_CPUS) {

@@ -1,4 +1,4 @@
-/* stage07-smp: run a flat binary guest on several vCPUs, with a serial port and a disk. */
+/* stage09-linux: boot Linux (or run a flat binary guest) on several vCPUs, with COM1 and a disk. */
 #include "vmm.h"
 
 #include <libgen.h>
@@ -7,19 +7,26 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_GUEST "smp-hello.bin"
+#define DEFAULT_KERNEL "vmlinuz" /* Debian's kernel, and the initrd the build makes */
+#define DEFAULT_INITRD "initrd.img"
+#define DEFAULT_CMDLINE "console=ttyS0 panic=-1"
 #define DEFAULT_DISK "disk.img" /* made by the build: see the Makefile */
 #define STATUS_TIMED_OUT 124 /* our exit status after --timeout: the one timeout(1) uses */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ./run [--cpus N] [--disk FILE[,ro]] [--ioeventfd] [--trace] [--stats]\n"
+		"usage: ./run [--kernel FILE] [--initrd FILE] [--cmdline TEXT] [--mem MIB]\n"
+		"             [--cpus N] [--disk FILE[,ro]] [--ioeventfd] [--trace] [--stats]\n"
 		"             [--timeout SECONDS] [GUEST.bin]\n"
-		"Runs a flat binary guest in long mode (default: guests/" DEFAULT_GUEST ")\n"
+		"Boots Linux (default: guests/" DEFAULT_KERNEL " and guests/" DEFAULT_INITRD ")\n"
 		"on several vCPUs, with a virtio-blk disk (default: " DEFAULT_DISK ", beside\n"
-		"the VMM).\n"
+		"the VMM); or, given GUEST.bin, runs that flat binary guest in long mode.\n"
 		"\n"
+		"  --kernel FILE     a Linux bzImage (boot protocol 2.12 or later, 64-bit)\n"
+		"  --initrd FILE     its initial RAM disk (a cpio archive), placed high in RAM\n"
+		"  --cmdline TEXT    the kernel's command line (default: \"" DEFAULT_CMDLINE "\")\n"
+		"  --mem MIB         guest RAM for Linux, in MiB: %d to %d; default %d\n"
 		"  --cpus N          N vCPUs, one thread each: 1 to %d, and no more than KVM\n"
 		"                    allows (KVM_CAP_MAX_VCPUS); default %d. vCPU 0 boots;\n"
 		"                    the others wait for its INIT and start-up IPIs\n"
@@ -33,11 +40,11 @@ static void usage(FILE *out)
 		"  --timeout SECONDS stop a guest still running after SECONDS (exit status %d)\n"
 		"  --help            this text\n"
 		"\n"
-		"This stage's guests: smp-hello.bin (every CPU says hello under a spinlock),\n"
-		"smp-count.bin (every CPU counts with lock xadd), smp-count-nolock.bin (the\n"
-		"same without lock: updates get lost), smp-fault.bin (an AP faults).\n"
+		"Linux finds its devices in ACPI tables at guest physical 0x%x (the RSDP\n"
+		"there too); a write of S5 to its sleep control register powers it off,\n"
+		"and the VMM exits with status 0.\n"
 		"\n"
-		"The guest is loaded at guest physical 0x%x and vCPU 0 starts there: IP=0x%x,\n"
+		"A flat guest is loaded at guest physical 0x%x and vCPU 0 starts there: IP=0x%x,\n"
 		"SP=0x%x, interrupts off. Guest memory: 0x0-0x%x. The VMM's GDT is at 0x%x;\n"
 		"in long mode its PML4 is at 0x%x, and 2 MiB pages map RAM to itself. The\n"
 		"other vCPUs start in real mode, at the page their start-up IPI names.\n"
@@ -50,7 +57,8 @@ static void usage(FILE *out)
 		"The disk: virtio-mmio (version 2) registers at guest physical 0x%x-0x%x,\n"
 		"mapped to themselves, uncached; its interrupt is IRQ %d. Each vCPU's local\n"
 		"APIC: at guest physical 0x%x, mapped to itself, uncached.\n",
-		VCPUS_MAX, VCPUS_DEFAULT, STATUS_TIMED_OUT, GUEST_LOAD_ADDR, GUEST_LOAD_ADDR,
+		LINUX_MEM_MIN, LINUX_MEM_MAX, LINUX_MEM_DEFAULT, VCPUS_MAX, VCPUS_DEFAULT,
+		STATUS_TIMED_OUT, ACPI_TABLES_ADDR, GUEST_LOAD_ADDR, GUEST_LOAD_ADDR,
 		GUEST_STACK_TOP, GUEST_MEM_SIZE - 1, GDT_ADDR, PML4_ADDR, COM1_BASE,
 		COM1_BASE + COM1_PORTS - 1, COM1_IRQ, PORT_CONSOLE, PORT_REPORT, PORT_DONE,
 		PORT_CPUS, VIRTIO_MMIO_BASE, VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE - 1, DISK_IRQ,
@@ -72,7 +80,9 @@ static const char *beside_vmm(const char *name, char path[PATH_MAX])
 }
 
 struct options {
-	const char *guest;
+	const char *guest; /* a flat binary, or NULL to boot Linux */
+	struct linux_boot linux; /* --kernel, --initrd, --cmdline */
+	unsigned mem; /* --mem, in MiB */
 	unsigned cpus; /* --cpus */
 	const char *disk; /* --disk FILE[,ro] */
 	bool ioeventfd; /* --ioeventfd */
@@ -114,6 +124,18 @@ static void print_stats(struct vm *vm, const struct run_stats *stats)
 	disk_print_stats(stderr, vm, &all);
 }
 
+/* A flat binary; or Linux, and the ACPI tables it finds its hardware in. */
+static int load_guest(struct vm *vm, struct options *opt)
+{
+	uint64_t rsdp;
+
+	if (opt->guest)
+		return vm_load_guest(vm, opt->guest);
+	if (acpi_write(vm, opt->cpus, &rsdp) < 0)
+		return -1;
+	return linux_load(vm, &opt->linux, rsdp);
+}
+
 static int run_guest(struct vm *vm, struct options *opt)
 {
 	struct vcpu vcpus[VCPUS_MAX], *boot = &vcpus[0];
@@ -122,12 +144,12 @@ static int run_guest(struct vm *vm, struct options *opt)
 
 	for (unsigned i = 0; i < VCPUS_MAX; i++)
 		vcpus[i] = (struct vcpu){.fd = -1};
-	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 &&
-	    vm_load_guest(vm, opt->guest) == 0 && disk_open(vm, opt->disk) == 0 &&
-	    (!opt->ioeventfd || disk_use_ioeventfd(vm) == 0) &&
-	    vcpus_create(vm, vcpus, opt->cpus) == 0 && vcpu_watch(boot) == 0 &&
+	if (kvm_open(vm, "/dev/kvm") == 0 && vm_create(vm) == 0 && load_guest(vm, opt) == 0 &&
+	    disk_open(vm, opt->disk) == 0 && (!opt->ioeventfd || disk_use_ioeventfd(vm) == 0) &&
+	    vcpus_create(vm, vcpus, opt->cpus) == 0 &&
+	    (opt->guest || linux_start(boot, &opt->linux) == 0) && vcpu_watch(boot) == 0 &&
 	    (opt->timeout <= 0 || vcpu_set_timeout(boot, opt->timeout) == 0) &&
-	    debug_start(boot, &opt->debug, opt->guest) == 0 &&
+	    debug_start(boot, &opt->debug, opt->guest ? opt->guest : opt->linux.kernel) == 0 &&
 	    serial_start_input(vm, STDIN_FILENO) == 0) {
 		terminal_take(STDIN_FILENO); /* if stdin is a terminal: keys go to the guest */
 		for (unsigned i = 0; i < vm->cpus; i++)
@@ -174,6 +196,26 @@ static bool parse_cpus(const char *text, unsigned *cpus)
 	return end != text && *end == '\0' && n >= 1 && n <= VCPUS_MAX;
 }
 
+/* A size of guest RAM for Linux, in MiB; false if the text is not one. */
+static bool parse_mem(const char *text, unsigned *mib)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+
+	*mib = (unsigned)n;
+	return end != text && *end == '\0' && n >= LINUX_MEM_MIN && n <= LINUX_MEM_MAX;
+}
+
+/* The value of an option that takes one: the next argument, or NULL. */
+static const char *option_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 == argc) {
+		fprintf(stderr, "vmm: %s needs a value (see ./run --help)\n", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
 /* Fills opt from the command line; returns -1 after --help, 2 after a bad argument, else 0. */
 static int parse_options(int argc, char **argv, struct vm *vm, struct options *opt)
 {
@@ -210,6 +252,24 @@ static int parse_options(int argc, char **argv, struct vm *vm, struct options *o
 				return 2;
 			}
 			opt->disk = argv[++i];
+		} else if (strcmp(argv[i], "--kernel") == 0) {
+			if (!(opt->linux.kernel = option_value(argc, argv, &i)))
+				return 2;
+		} else if (strcmp(argv[i], "--initrd") == 0) {
+			if (!(opt->linux.initrd = option_value(argc, argv, &i)))
+				return 2;
+		} else if (strcmp(argv[i], "--cmdline") == 0) {
+			if (!(opt->linux.cmdline = option_value(argc, argv, &i)))
+				return 2;
+		} else if (strcmp(argv[i], "--mem") == 0) {
+			const char *text = i + 1 < argc ? argv[++i] : "";
+			if (!parse_mem(text, &opt->mem)) {
+				fprintf(stderr,
+					"vmm: --mem '%s' is not a number of MiB from %d to %d "
+					"(see ./run --help)\n",
+					text, LINUX_MEM_MIN, LINUX_MEM_MAX);
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--ioeventfd") == 0) {
 			opt->ioeventfd = true;
 		} else if (debug_is_option(argv[i])) {
@@ -225,11 +285,26 @@ static int parse_options(int argc, char **argv, struct vm *vm, struct options *o
 			opt->guest = argv[i];
 		}
 	}
-	static char guest[PATH_MAX], disk[PATH_MAX];
+	static char kernel[PATH_MAX], initrd[PATH_MAX], disk[PATH_MAX];
+	if (opt->guest &&
+	    (opt->linux.kernel || opt->linux.initrd || opt->linux.cmdline || opt->mem)) {
+		fprintf(stderr,
+			"vmm: %s is a flat guest: --kernel, --initrd, --cmdline and --mem "
+			"are for booting Linux instead (see ./run --help)\n",
+			opt->guest);
+		return 2;
+	}
 	if (!opt->cpus)
 		opt->cpus = VCPUS_DEFAULT;
+	if (!opt->guest && !opt->linux.kernel) {
+		opt->linux.kernel = beside_vmm("guests/" DEFAULT_KERNEL, kernel);
+		if (!opt->linux.initrd)
+			opt->linux.initrd = beside_vmm("guests/" DEFAULT_INITRD, initrd);
+	}
+	if (!opt->linux.cmdline)
+		opt->linux.cmdline = DEFAULT_CMDLINE;
 	if (!opt->guest)
-		opt->guest = beside_vmm("guests/" DEFAULT_GUEST, guest);
+		vm->mem_size = (size_t)(opt->mem ? opt->mem : LINUX_MEM_DEFAULT) << 20;
 	if (!opt->disk)
 		opt->disk = beside_vmm(DEFAULT_DISK, disk);
 	return 0;

@@ -36,10 +36,26 @@ int vcpu_create(struct vm *vm, struct vcpu *vcpu)
 
 /* book:begin cpuid */
 /*
+ * CPUID bits a guest kernel reads (SDM vol. 2A, CPUID; the KVM API document,
+ * "KVM CPUID bits"): leaf 1 ECX bit 31 is left to hypervisors to say "you run
+ * in a VM"; leaf 1 EBX bits 31:24 and leaf 0xb EDX give the CPU's local APIC
+ * ID, which KVM does not fill in for each vCPU.
+ */
+#define CPUID_FEATURES 0x1
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_EBX_APIC_ID_SHIFT 24
+#define CPUID_TOPOLOGY 0xb /* extended topology: EDX is the x2APIC ID */
+#define CPUID_TOPOLOGY_V2 0x1f
+
+/*
  * What CPUID tells the guest is the VMM's choice, and until it makes one, KVM's
  * answer is next to nothing: no long mode. A guest that checks, as a kernel does,
  * then refuses to go on; one that does not gets #GP from the wrmsr that sets
- * EFER.LME. We give the guest everything KVM supports on this host.
+ * EFER.LME. We give the guest everything KVM supports on this host, and say it
+ * runs on KVM: the hypervisor bit, and KVM's own leaves from 0x40000000 (which
+ * KVM_GET_SUPPORTED_CPUID includes). A Linux guest that sees them uses KVM's
+ * clock (kvm-clock) instead of measuring the TSC against the PIT, which a VM's
+ * timing cannot be trusted to do; and each vCPU is told its own APIC ID.
  */
 int vcpu_set_cpuid(struct vcpu *vcpu)
 {
@@ -47,6 +63,15 @@ int vcpu_set_cpuid(struct vcpu *vcpu)
 
 	if (!cpuid)
 		return -1;
+	for (unsigned i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+		if (e->function == CPUID_FEATURES) {
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+			e->ebx = (e->ebx & 0x00ffffff) | vcpu->index << CPUID_1_EBX_APIC_ID_SHIFT;
+		} else if (e->function == CPUID_TOPOLOGY || e->function == CPUID_TOPOLOGY_V2) {
+			e->edx = vcpu->index;
+		}
+	}
 	int ret = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	int err = errno;
 	free(cpuid);

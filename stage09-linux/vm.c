@@ -42,6 +42,7 @@ void vm_init(struct vm *vm)
 	vm->vm_fd = -1;
 	vm->console = stdout;
 	vm->log = stderr;
+	vm->mem_size = GUEST_MEM_SIZE; /* a flat guest's; main() may give Linux more */
 	pthread_mutex_init(&vm->lock, NULL);
 	serial_init(vm);
 	disk_init(vm);
@@ -55,13 +56,12 @@ int vm_create(struct vm *vm)
 		return vm_fail_errno(vm, "KVM_CREATE_VM");
 
 	/* Guest RAM is ordinary memory of ours; KVM maps it into the guest. */
-	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem == MAP_FAILED) {
 		vm->mem = NULL;
 		return vm_fail_errno(vm, "mmap of guest memory");
 	}
-	vm->mem_size = GUEST_MEM_SIZE;
 
 	struct kvm_userspace_memory_region slot = {
 	    .slot = 0,
@@ -103,7 +103,7 @@ void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 }
 /* book:end guest-ptr */
 
-static int read_whole(struct vm *vm, int fd, const char *path, uint8_t *dest, size_t size)
+int vm_read_whole(struct vm *vm, int fd, const char *path, uint8_t *dest, size_t size)
 {
 	size_t done = 0;
 
@@ -145,7 +145,7 @@ int vm_load_guest(struct vm *vm, const char *path)
 			       path, (long long)st.st_size, GUEST_MAX_SIZE, GUEST_LOAD_ADDR);
 	}
 	uint8_t *dest = guest_ptr(vm, GUEST_LOAD_ADDR, (uint64_t)st.st_size);
-	int ret = dest ? read_whole(vm, fd, path, dest, (size_t)st.st_size)
+	int ret = dest ? vm_read_whole(vm, fd, path, dest, (size_t)st.st_size)
 		       : vm_fail(vm, "guest memory is not set up");
 	close(fd);
 	return ret;

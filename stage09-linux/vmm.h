@@ -1,19 +1,19 @@
 /*
- * stage07-smp: a VMM with several vCPUs, each run by a thread of its own.
+ * stage09-linux: the VMM boots Linux, the kernel Debian ships, unmodified.
  *
- * The VMM gives the guest one slot of memory at guest physical address 0,
- * loads a flat binary at GUEST_LOAD_ADDR, starts the vCPU there in 64-bit long
- * mode (with a GDT and four-level page tables it writes into guest memory),
- * and runs it until it says it is done through PORT_DONE. The guest talks to
- * us through port I/O: a 16550A UART at COM1 (uart.c, serial.c), whose
- * interrupt reaches the guest through KVM's in-kernel interrupt controllers.
- * Its disk is a virtio-blk device (virtio_blk.c) behind a virtio-mmio register
- * window (virtio_mmio.c, virtqueue.c); disk.c wires it to the VM and the host.
+ * Everything from stage07-smp is here: guest memory in one slot at guest
+ * physical 0, several vCPUs on threads, COM1 (uart.c, serial.c) and the
+ * virtio-blk disk (virtio_blk.c, disk.c). What is new is what a real kernel
+ * needs to start and to find its hardware: the Linux boot protocol (linux.c: the
+ * bzImage, the zero page, the command line, the initrd, the e820 memory map),
+ * a CPUID that says "KVM" (vcpu.c), and ACPI tables (acpi.c, aml.c) that name
+ * the CPUs, the interrupt controllers, COM1, the disk, and a register through
+ * which the kernel powers the machine off.
  *
- * The other vCPUs start as a PC's do: waiting, until the boot vCPU's guest code
- * sends each an INIT and a start-up IPI through its local APIC. The VMM never
- * sets their registers. Every vCPU may touch every device, so each device has a
- * lock; the first vCPU that ends the run stops the others (run.c).
+ * Given a flat binary instead, it runs it as stage07 did: loaded at
+ * GUEST_LOAD_ADDR, started in 64-bit long mode, finished through PORT_DONE.
+ * The other vCPUs start as a PC's do, waiting for INIT and start-up IPIs from
+ * the boot vCPU, which Linux sends them as any guest would.
  */
 #ifndef VMM_H
 #define VMM_H
@@ -22,6 +22,7 @@
 #include "virtio_blk.h"
 #include "virtio_mmio.h"
 
+#include <asm/bootparam.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,6 +51,24 @@
 #define PD_DEVICES_ADDR 0x4000 /* 4-level paging: the page directory for the devices */
 #define VMM_AREA_END 0x5000 /* the stack may grow down to here: 11 KiB */
 /* book:end memory-map */
+
+/* book:begin linux-memory-map */
+/*
+ * Booting Linux (linux.c) instead of a flat guest: RAM is --mem MiB, and the VMM
+ * puts these in it for the kernel, then starts vCPU 0 at the kernel's entry point.
+ */
+#define LINUX_MEM_DEFAULT 256 /* MiB of RAM, --mem's default */
+#define LINUX_MEM_MIN 16 /* MiB: the kernel then says how much it needs */
+#define LINUX_MEM_MAX 1024 /* MiB: paging.c's one page directory maps 1 GiB */
+#define ZERO_PAGE_ADDR 0x10000 /* struct boot_params, 4 KiB: what the kernel gets */
+#define CMDLINE_ADDR 0x20000 /* the kernel's command line */
+#define CMDLINE_MAX 0x1000 /* its room, with the NUL; the kernel may take less */
+#define ACPI_TABLES_ADDR                                                                           \
+	0xe0000 /* the ACPI tables: in the BIOS area, where the                                    \
+		   kernel also looks for the RSDP */
+#define ACPI_TABLES_SIZE 0x20000 /* up to 1 MiB */
+#define LINUX_KERNEL_ADDR 0x100000 /* the protected-mode kernel: at 1 MiB */
+/* book:end linux-memory-map */
 
 _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
 	       "the VMM's structures lie between the real-mode IVT/BIOS data and the stack");
@@ -98,6 +117,17 @@ _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
  */
 #define LAPIC_BASE 0xfee00000 /* the IA32_APIC_BASE MSR's value after reset */
 #define LAPIC_SIZE 0x1000
+
+/*
+ * ACPI's sleep registers, which the FADT points the kernel at (acpi.c): writing
+ * S5's sleep type to the control register is how Linux's poweroff turns off a
+ * machine with hardware-reduced ACPI. Ports no PC device uses (QEMU's ICH9
+ * chipset has its power management registers here too).
+ */
+#define PORT_SLEEP_CONTROL 0x600
+#define PORT_SLEEP_STATUS 0x601
+/* The I/O APIC of KVM's in-kernel irqchip: where the PC has it (82093AA). */
+#define IOAPIC_BASE 0xfec00000
 /* book:end ports */
 
 #define RFLAGS_RESERVED_1 (1u << 1) /* RFLAGS bit 1 always reads as 1 (SDM vol. 1, 3.4.3) */
@@ -281,6 +311,24 @@ struct vcpu {
 };
 /* book:end structs */
 
+/* book:begin linux-boot */
+/* A bzImage, as linux_parse() found it. */
+struct bzimage {
+	struct setup_header hdr; /* the kernel's setup header (boot.rst) */
+	size_t header_size; /* how much of it the file has: older kernels have less */
+	size_t setup_size; /* the real-mode setup, header included, that we skip */
+	size_t kernel_size; /* the protected-mode kernel after it, which we load */
+};
+
+/* What to boot, and where it starts. */
+struct linux_boot {
+	const char *kernel; /* a bzImage */
+	const char *initrd; /* the initial RAM disk, or NULL */
+	const char *cmdline; /* the kernel's command line */
+	uint64_t entry; /* set by linux_load(): the kernel's 64-bit entry point */
+};
+/* book:end linux-boot */
+
 /* What to do after handling one exit. */
 enum after_exit {
 	RESUME_GUEST, /* handled: enter the guest again */
@@ -299,6 +347,7 @@ struct kvm_cpuid2 *kvm_supported_cpuid(struct vm *vm);
 void vm_init(struct vm *vm);
 int vm_create(struct vm *vm);
 int vm_load_guest(struct vm *vm, const char *path);
+int vm_read_whole(struct vm *vm, int fd, const char *path, uint8_t *dest, size_t size);
 void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 void vm_destroy(struct vm *vm);
 int vm_fail(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -313,6 +362,14 @@ int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs);
 int vcpus_create(struct vm *vm, struct vcpu *vcpus, unsigned cpus);
 int vcpu_mp_state(struct vcpu *vcpu, uint32_t *state);
 void vcpu_destroy(struct vcpu *vcpu);
+
+/* linux.c */
+int linux_parse(struct vm *vm, const uint8_t *image, size_t size, struct bzimage *out);
+int linux_load(struct vm *vm, struct linux_boot *boot, uint64_t rsdp);
+int linux_start(struct vcpu *vcpu, const struct linux_boot *boot);
+
+/* linux.c: the ACPI tables (acpi.c) for this VM */
+int acpi_write(struct vm *vm, unsigned cpus, uint64_t *rsdp);
 
 /* gdt.c */
 uint64_t segment_descriptor(const struct kvm_segment *seg);
