@@ -70,6 +70,17 @@ void tcase_add_kvm_test(TCase *tc, const TTest *test)
 	skipped++;
 }
 
+void tcase_add_kvm_test_needing(TCase *tc, const TTest *test, const char *missing)
+{
+	if (!missing || kvm_unusable_reason()) {
+		tcase_add_kvm_test(tc, test);
+		return;
+	}
+	printf("SKIP %s: %s (left to the emulated lane)\n", test->name, missing);
+	kvm_skipped++;
+	skipped++;
+}
+
 void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end)
 {
 	const char *reason = kvm_unusable_reason();

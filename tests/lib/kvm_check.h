@@ -16,6 +16,14 @@ void tcase_add_kvm_test(TCase *tc, const TTest *test);
 void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end);
 
 /*
+ * Adds a KVM test that also needs something of KVM that this one may lack (the
+ * speed to boot Linux: kvm_speed.h): `missing` says what, or is NULL. Missing, the
+ * test is skipped as a KVM test, left to the emulated lane (the lane records count
+ * it): one line says why.
+ */
+void tcase_add_kvm_test_needing(TCase *tc, const TTest *test, const char *missing);
+
+/*
  * Adds a test that needs something the machine may lack (a pseudo-terminal, ...):
  * `missing` says what is missing, or is NULL when nothing is. A missing need is
  * a skip, reported by name with the reason, except under CI=true: a failure.

@@ -1,0 +1,121 @@
+/*
+ * stage09-linux boots Debian's own kernel with the initramfs the build makes
+ * (tools/linux-guest, guest-asm/09-linux/init), as a person would: the VMM as a
+ * process. With vmm.selftest on its command line, the guest's /init reads and
+ * writes the virtio disk, says how many CPUs Linux brought up, and powers off.
+ */
+#include "kvm_check.h"
+#include "kvm_speed.h"
+#include "run_vmm.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KERNEL GUEST_DIR "/vmlinuz"
+#define INITRD GUEST_DIR "/initrd.img"
+/* Linux's own lines go to COM1 too: the boot test reads them. */
+#define SELFTEST_CMDLINE "console=ttyS0 vmm.selftest"
+/*
+ * The VMM's own limit, and Check's above it. A boot takes 12-22 s in the emulated
+ * x86 host, where this test runs in CI: generous, for a loaded machine.
+ */
+#define BOOT_TIMEOUT "240"
+#define CHECK_TIMEOUT 300
+#define SECTOR_SIZE 512
+/* What guest-asm/09-linux/init writes to sector 3: this line, then zeros. */
+#define WRITTEN_SECTOR 3
+#define WRITTEN_TEXT "Written by Linux in stage09-linux.\n"
+
+/* A private copy of the stage's disk image, which the guest writes. */
+static void copy_disk(char *path)
+{
+	char buf[4096];
+	int from = open(DISK_IMAGE, O_RDONLY | O_CLOEXEC);
+	int to = mkstemp(path);
+	ssize_t got;
+
+	ck_assert_msg(from >= 0, "%s: cannot open it (make builds it)", DISK_IMAGE);
+	ck_assert_int_ge(to, 0);
+	while ((got = read(from, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(to, buf, (size_t)got), got);
+	ck_assert_int_eq(got, 0);
+	close(from);
+	close(to);
+}
+
+static void read_sector(const char *disk, unsigned sector, char out[SECTOR_SIZE])
+{
+	int fd = open(disk, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, out, SECTOR_SIZE, (off_t)sector * SECTOR_SIZE), SECTOR_SIZE);
+	close(fd);
+}
+
+START_TEST(boots_linux_which_reads_and_writes_the_disk)
+{
+	static char out[512 * 1024];
+	char disk[] = "/tmp/stage09-disk-XXXXXX";
+	char expected[SECTOR_SIZE] = WRITTEN_TEXT, sector[SECTOR_SIZE], line[128];
+
+	copy_disk(disk);
+	int status =
+	    run_vmm(out, sizeof(out), "--kernel", KERNEL, "--initrd", INITRD, "--cmdline",
+		    SELFTEST_CMDLINE, "--cpus", "2", "--disk", disk, "--timeout", BOOT_TIMEOUT);
+	read_sector(disk, WRITTEN_SECTOR, sector);
+	unlink(disk);
+
+	/* The kernel's first line, then /init's, in the order it prints them. */
+	assert_contains(out, "Linux version");
+	assert_contains(out, "init: Linux started /init");
+	assert_contains(out, "init: loaded virtio_ring virtio virtio_mmio virtio_blk");
+	assert_contains(out, "init: found /dev/vda, 128 sectors");
+	/* DISK_TEXT ends with a newline, which the console ends with \r\n. */
+	snprintf(line, sizeof(line), "init: sector 0: %.*s\r\n", (int)strlen(DISK_TEXT) - 1,
+		 DISK_TEXT);
+	assert_contains(out, line);
+	assert_contains(out, "init: sector 2: 512 bytes of 0xa5");
+	assert_contains(out, "init: nproc: 2");
+	assert_contains(out, "init: self-test done, powering off");
+	ck_assert_msg(status == 0, "the VMM's exit status after poweroff: %d, not 0", status);
+	ck_assert_msg(memcmp(sector, expected, SECTOR_SIZE) == 0,
+		      "sector %d of the disk does not hold what /init wrote: \"%.40s\"",
+		      WRITTEN_SECTOR, sector);
+}
+END_TEST
+
+/* Bad input a person can give: one clear message naming the file, a failure status. */
+START_TEST(a_missing_kernel_is_named)
+{
+	const char *out = expect_vmm(1, "No such file or directory", "--kernel",
+				     "/nonexistent/vmlinuz", "--initrd", INITRD);
+	assert_contains(out, "/nonexistent/vmlinuz");
+}
+END_TEST
+
+START_TEST(a_missing_initrd_is_named)
+{
+	const char *out = expect_vmm(1, "No such file or directory", "--kernel", KERNEL, "--initrd",
+				     "/nonexistent/initrd.img");
+	assert_contains(out, "/nonexistent/initrd.img");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *suite = suite_create("stage09 boot");
+	TCase *boot = tcase_create("boot");
+	TCase *input = tcase_create("bad input");
+
+	tcase_set_timeout(boot, CHECK_TIMEOUT);
+	tcase_add_kvm_test_needing(boot, boots_linux_which_reads_and_writes_the_disk,
+				   kvm_too_slow_to_boot());
+	suite_add_tcase(suite, boot);
+	tcase_add_kvm_test(input, a_missing_kernel_is_named);
+	tcase_add_kvm_test(input, a_missing_initrd_is_named);
+	suite_add_tcase(suite, input);
+	return run_suite(suite);
+}
