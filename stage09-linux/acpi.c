@@ -96,8 +96,8 @@ struct acpi_fadt {
 	uint8_t duty_offset, duty_width, day_alrm, mon_alrm, century;
 	uint16_t iapc_boot_arch; /* ACPI_FADT_BOOT_* */
 	uint8_t reserved1;
-	uint32_t flags; /* ACPI_FADT_HW_REDUCED_ACPI */
-	struct acpi_gas reset_reg;
+	uint32_t flags; /* ACPI_FADT_HW_REDUCED_ACPI, ACPI_FADT_RESET_REG_SUP */
+	struct acpi_gas reset_reg; /* where reboot writes reset_value */
 	uint8_t reset_value;
 	uint16_t arm_boot_arch;
 	uint8_t fadt_minor_version;
@@ -118,8 +118,9 @@ _Static_assert(offsetof(struct acpi_fadt, sleep_control_reg) == 244,
 	       "5.2.9: SLEEP_CONTROL_REG at 244");
 #define ACPI_FADT_REVISION 6
 #define ACPI_FADT_MINOR_REVISION 3 /* ACPI 6.3 */
-#define ACPI_FADT_HW_REDUCED_ACPI                                                                  \
-	(1u << 20) /* "Fixed ACPI Description Table Fixed Feature Flags" */
+/* "Fixed ACPI Description Table Fixed Feature Flags" */
+#define ACPI_FADT_RESET_REG_SUP (1u << 10) /* RESET_REG says how to reset the machine */
+#define ACPI_FADT_HW_REDUCED_ACPI (1u << 20)
 /*
  * "IA-PC Boot Architecture Flags". Clear bits say as much as set ones: no
  * LEGACY_DEVICES (bit 0) and no 8042 (bit 1), so the kernel probes no keyboard
@@ -285,7 +286,9 @@ static void write_fadt(struct builder *b, uint64_t dsdt)
 	const struct acpi_config *c = b->config;
 	struct acpi_fadt fadt = {
 	    .iapc_boot_arch = ACPI_FADT_BOOT_VGA_NOT_PRESENT | ACPI_FADT_BOOT_CMOS_RTC_NOT_PRESENT,
-	    .flags = ACPI_FADT_HW_REDUCED_ACPI,
+	    .flags = ACPI_FADT_HW_REDUCED_ACPI | ACPI_FADT_RESET_REG_SUP,
+	    .reset_reg = port_register(c->reset_port),
+	    .reset_value = ACPI_RESET_VALUE,
 	    .fadt_minor_version = ACPI_FADT_MINOR_REVISION,
 	    .x_dsdt = dsdt,
 	    .sleep_control_reg = port_register(c->sleep_control_port),

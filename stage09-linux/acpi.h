@@ -37,6 +37,7 @@ struct acpi_config {
 	uint8_t virtio_irq; /* its GSI, an I/O APIC pin (DISK_IRQ) */
 	uint16_t sleep_control_port; /* the FADT's sleep control register: a port of the VMM */
 	uint16_t sleep_status_port; /* and its sleep status register */
+	uint16_t reset_port; /* the FADT's reset register: ACPI_RESET_VALUE written there */
 	const char *oem_id; /* up to 6 characters, in every table */
 	const char *oem_table_id; /* up to 8 */
 	const char *hypervisor_id; /* up to 8, in the FADT; or NULL */
@@ -76,6 +77,13 @@ int acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct acpi_config
 #define ACPI_S5_SLP_TYP 5
 /* The sleep status register (4.8.3.8 "Sleep Status Register"): WAK_STS, bit 7. */
 #define ACPI_WAK_STS 0x80
+
+/*
+ * The reset register (4.8.3.6 "Reset Register"): the kernel's reboot writes
+ * RESET_VALUE there. Ours is what a PC's chipset takes at its reset control port
+ * 0xcf9: 0x06, "full reset".
+ */
+#define ACPI_RESET_VALUE 0x06
 
 /* True when the byte written to the sleep control register asks for S5: power off. */
 bool acpi_sleep_is_poweroff(uint8_t value);

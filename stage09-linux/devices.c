@@ -93,6 +93,14 @@ enum after_exit port_out(struct vm *vm, uint16_t port, const uint8_t *data, unsi
 		return guest_finished(vm, 0);
 	case PORT_SLEEP_STATUS:
 		return RESUME_GUEST; /* the kernel clears WAK_STS before it sleeps: nothing to do */
+	case PORT_RESET:
+		/* Linux's reboot, and its panic=-1. A VMM with no firmware to start again from
+		   ends the run instead, with status 1: something asked to start over. */
+		if (data[0] != ACPI_RESET_VALUE)
+			return RESUME_GUEST;
+		fprintf(vm->log, "vmm: the guest reset the machine (ACPI reset register): this "
+				 "VMM does not restart it\n");
+		return guest_finished(vm, 1);
 	}
 	return unknown_port(vm, port, true, NULL, size * count);
 }

@@ -320,6 +320,7 @@ int acpi_write(struct vm *vm, unsigned cpus, uint64_t *rsdp)
 	    .virtio_irq = DISK_IRQ,
 	    .sleep_control_port = PORT_SLEEP_CONTROL,
 	    .sleep_status_port = PORT_SLEEP_STATUS,
+	    .reset_port = PORT_RESET,
 	    .oem_id = "TVMM",
 	    .oem_table_id = "TEACHVMM",
 	    .hypervisor_id = "TEACHVMM",

@@ -126,6 +126,8 @@ _Static_assert(GDT_ADDR >= 0x500 && VMM_AREA_END <= GUEST_STACK_TOP,
  */
 #define PORT_SLEEP_CONTROL 0x600
 #define PORT_SLEEP_STATUS 0x601
+/* ACPI's reset register (the FADT's): where a PC's chipset has its reset control. */
+#define PORT_RESET 0xcf9
 /* The I/O APIC of KVM's in-kernel irqchip: where the PC has it (82093AA). */
 #define IOAPIC_BASE 0xfec00000
 /* book:end ports */

@@ -24,8 +24,11 @@
 #define IOAPIC_BASE 0xfec00000 /* KVM's in-kernel I/O APIC */
 #define SLEEP_CONTROL_PORT 0x600
 #define SLEEP_STATUS_PORT 0x601
+#define RESET_PORT 0xcf9
 #define HEADER_SIZE 36
 #define FADT_FLAGS 112 /* offsets in the FADT (5.2.9) */
+#define FADT_RESET_REG 116
+#define FADT_RESET_VALUE 128
 #define FADT_X_DSDT 140
 #define FADT_SLEEP_CONTROL 244
 #define FADT_SLEEP_STATUS 256
@@ -47,6 +50,7 @@ static struct acpi_config stage_config(unsigned cpus)
 				    .virtio_irq = DISK_IRQ,
 				    .sleep_control_port = SLEEP_CONTROL_PORT,
 				    .sleep_status_port = SLEEP_STATUS_PORT,
+				    .reset_port = RESET_PORT,
 				    .oem_id = "TVMM",
 				    .oem_table_id = "TVMMACPI",
 				    .hypervisor_id = "KVMTVMM"};
@@ -159,12 +163,16 @@ START_TEST(the_fadt_is_hardware_reduced_with_sleep_registers_at_the_given_ports)
 	struct acpi_config config = stage_config(1);
 	config.sleep_control_port = 0x1234;
 	config.sleep_status_port = 0x5678;
+	config.reset_port = 0x9abc;
 	build(&config);
 	const uint8_t *fadt = table_at(built.fadt, "FACP");
 
-	ck_assert_uint_eq(u32(fadt + FADT_FLAGS), 1u << 20); /* HW_REDUCED_ACPI, alone */
+	/* HW_REDUCED_ACPI and RESET_REG_SUP, nothing else */
+	ck_assert_uint_eq(u32(fadt + FADT_FLAGS), 1u << 20 | 1u << 10);
 	assert_port_register(fadt + FADT_SLEEP_CONTROL, 0x1234);
 	assert_port_register(fadt + FADT_SLEEP_STATUS, 0x5678);
+	assert_port_register(fadt + FADT_RESET_REG, 0x9abc);
+	ck_assert_uint_eq(fadt[FADT_RESET_VALUE], ACPI_RESET_VALUE);
 }
 END_TEST
 
@@ -588,6 +596,9 @@ START_TEST(iasl_reads_the_xsdt_fadt_and_madt)
 	char *fadt = disassembly(built.fadt, "facp");
 	assert_has(fadt, "Revision : 06");
 	assert_has(fadt, "Hardware Reduced (V5) : 1");
+	assert_has(fadt, "Reset Register Supported (V2) : 1");
+	assert_has(fadt, "Value to cause reset : 06");
+	assert_has(fadt, "Address : 0000000000000CF9");
 	snprintf(line, sizeof(line), "DSDT Address : %016llX", (unsigned long long)built.dsdt);
 	assert_has(fadt, line);
 	assert_has(fadt, "Sleep Control Register : [Generic Address Structure] "
