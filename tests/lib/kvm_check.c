@@ -87,6 +87,19 @@ void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end)
 	skipped++;
 }
 
+void tcase_add_kvm_loop_test_needing(TCase *tc, const TTest *test, int start, int end,
+				     const char *missing)
+{
+	if (!missing || kvm_unusable_reason()) {
+		tcase_add_kvm_loop_test(tc, test, start, end);
+		return;
+	}
+	printf("SKIP %s (%d case%s): %s (left to the emulated lane)\n", test->name, end - start,
+	       end - start == 1 ? "" : "s", missing);
+	kvm_skipped += end - start;
+	skipped++;
+}
+
 /* One line per suite in the file LANE_RECORD names: "STAGE/suite ran skipped". */
 static void record_lane(void)
 {

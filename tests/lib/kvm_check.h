@@ -16,6 +16,16 @@ void tcase_add_kvm_test(TCase *tc, const TTest *test);
 void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end);
 
 /*
+ * The same for KVM tests that need what a KVM may lack (a mode it runs, an
+ * exception it delivers as the CPU does), which a probe of the test's own
+ * decides: `missing` says what this KVM lacks, or is NULL. A missing need is a
+ * skip, reported by name with the reason, even under CI=true: the tests are
+ * KVM tests left to the emulated lane, and counted as such (tools/lanes).
+ */
+void tcase_add_kvm_loop_test_needing(TCase *tc, const TTest *test, int start, int end,
+				     const char *missing);
+
+/*
  * Adds a test that needs something the machine may lack (a pseudo-terminal, ...):
  * `missing` says what is missing, or is NULL when nothing is. A missing need is
  * a skip, reported by name with the reason, except under CI=true: a failure.
