@@ -48,6 +48,8 @@ struct symbols {
 #define DB_VECTOR 1 /* #DB: a single step, or a debug-register breakpoint */
 #define BP_VECTOR 3 /* #BP: what int3 raises */
 #define INT3 0xcc /* the one-byte breakpoint instruction (SDM vol. 2A, INT3) */
+#define HLT 0xf4 /* SDM vol. 2A, HLT: with no in-kernel interrupt controller, KVM_EXIT_HLT */
+#define DR6_BS (1ull << 14) /* the #DB came from a single step: SDM vol. 3B, 18.2.3 */
 
 /* DR7: SDM vol. 3B, 18.2.4 "Debug Control Register (DR7)". Each breakpoint's R/W
    (bits 16 + 4n) and LEN (bits 18 + 4n) stay 00: on execution, one byte, the only
@@ -78,6 +80,13 @@ enum kvm_stops {
 	STOPS_YES, /* KVM_EXIT_DEBUG at the breakpoint's address */
 };
 
+/* Where a single step ended (debug.c tells step.c). */
+enum step_end {
+	STEP_DONE, /* after an instruction, as any step */
+	STEP_HALTED, /* after a HLT, and KVM keeps the vCPU halted until an interrupt */
+	STEP_HLT_EXIT, /* after a HLT that is the VMM's to handle: KVM_EXIT_HLT */
+};
+
 /* What the debugger does, from the command line, and its state while the guest runs. */
 struct debugger {
 	bool step; /* --step: print every instruction */
@@ -96,6 +105,8 @@ struct debugger {
 	enum kvm_stops stops_at_int3; /* with KVM_GUESTDBG_USE_SW_BP */
 	enum kvm_stops stops_at_dr; /* with KVM_GUESTDBG_USE_HW_BP */
 	bool said_stepping[2]; /* "reached by single-stepping", said once per kind */
+	bool stepping_hlt; /* the next single step may run the HLT at hlt_at */
+	uint64_t hlt_at;
 	bool lifted; /* the int3 at lifted_at is out of the way for one step */
 	uint64_t lifted_at;
 	struct symbols symbols;
@@ -121,11 +132,12 @@ uint64_t linear_pc(const struct kvm_regs *r, const struct kvm_sregs *s);
 size_t debug_read_linear(struct vcpu *vcpu, uint64_t linear, uint8_t *buf, size_t len);
 size_t debug_write_linear(struct vcpu *vcpu, uint64_t linear, const uint8_t *buf, size_t len);
 int debug_resume(struct vcpu *vcpu, bool single_step);
+void debug_stepping_from(struct vcpu *vcpu, const struct kvm_regs *r, const struct kvm_sregs *s);
 bool debug_breakpoint_hit(struct vcpu *vcpu, uint64_t linear);
 
 /* step.c: --step */
 int step_start(struct vcpu *vcpu, struct debugger *dbg);
-int step_after_instruction(struct vcpu *vcpu, struct debugger *dbg);
+int step_after_instruction(struct vcpu *vcpu, struct debugger *dbg, enum step_end end);
 void step_finish(struct vcpu *vcpu, struct debugger *dbg, enum run_outcome outcome);
 void step_free(struct debugger *dbg);
 int disassemble(enum cpu_mode mode, const uint8_t *code, size_t len, uint64_t address, char *text,

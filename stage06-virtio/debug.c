@@ -137,8 +137,10 @@ int debug_resume(struct vcpu *vcpu, bool single_step)
 	   over an int3 of the guest's own, which then goes to the guest's handler. */
 	if (single_step || breakpoint_at(dbg, pc) || byte == INT3) {
 		breakpoint_lift(vcpu, pc);
+		debug_stepping_from(vcpu, &r, &s);
 		return debug_set_control(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
 	}
+	debug_stepping_from(vcpu, &r, &s);
 	if (dbg->sw_count > 0 && dbg->stops_at_int3 == STOPS_YES)
 		control |= KVM_GUESTDBG_USE_SW_BP;
 	if (dbg->hw_count > 0 && dbg->stops_at_dr == STOPS_YES)
@@ -290,6 +292,110 @@ int debug_start(struct vcpu *vcpu, struct debugger *dbg, const char *guest)
 	return gdb_start(vcpu, dbg);
 }
 
+/*
+ * Port I/O: IN (E4, E5, EC, ED), OUT (E6, E7, EE, EF), INS (6C, 6D), OUTS (6E, 6F),
+ * after any prefixes (SDM vol. 2A, 2.1.1 and 2.2.1). Its length, or 0 if the code
+ * is not a port I/O instruction.
+ */
+static size_t port_io_length(const uint8_t *code, size_t len, enum cpu_mode mode)
+{
+	static const uint8_t prefixes[] = {0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e,
+					   0x26, 0x64, 0x65, 0x66, 0x67};
+	size_t i = 0;
+
+	while (i < len && (memchr(prefixes, code[i], sizeof(prefixes)) ||
+			   (mode == MODE_LONG64 && (code[i] & 0xf0) == 0x40))) /* REX */
+		i++;
+	if (i == len)
+		return 0;
+	switch (code[i]) {
+	case 0xe4:
+	case 0xe5:
+	case 0xe6:
+	case 0xe7: /* with a port number byte */
+		return i + 2;
+	case 0xec:
+	case 0xed:
+	case 0xee:
+	case 0xef:
+	case 0x6c:
+	case 0x6d:
+	case 0x6e:
+	case 0x6f:
+		return i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Single-stepping, the vCPU goes on from the instruction at its PC: is a HLT
+ * about to run in this step? Two KVM behaviours make this matter:
+ * - A single step over HLT ends the step (KVM_EXIT_DEBUG) and halts the vCPU.
+ *   On bare metal the step's #DB would wake the CPU at once; under KVM, HLT makes
+ *   the CPU leave the guest and KVM does both itself, and KVMs differ in what
+ *   the VMM then sees: with no in-kernel interrupt controller, KVM_RUN returns
+ *   one exit, KVM_EXIT_HLT or KVM_EXIT_DEBUG; with one (KVM_CREATE_IRQCHIP),
+ *   KVM_EXIT_DEBUG, and the vCPU is left halted by some KVMs, running by others.
+ * - Some KVMs lose the single step of an instruction that exited to the VMM for
+ *   port I/O: the step ends one instruction late, after the next one too.
+ * Where the step's KVM_EXIT_DEBUG comes right after that HLT, the halt is lost;
+ * debug_handle_exit() puts it back.
+ */
+void debug_stepping_from(struct vcpu *vcpu, const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	struct debugger *dbg = vcpu->debug;
+	uint64_t pc = linear_pc(r, s);
+	uint8_t code[16] = {0}; /* an instruction (15 bytes at most), and one byte more */
+	size_t len = debug_read_linear(vcpu, pc, code, sizeof(code));
+	size_t io = port_io_length(code, len, cpu_mode_of(s));
+
+	dbg->stepping_hlt = len > 0 && (code[0] == HLT || (io > 0 && io < len && code[io] == HLT));
+	dbg->hlt_at = code[0] == HLT ? pc : pc + io;
+}
+
+/* A single step that ended right after the HLT that debug_stepping_from() saw coming. */
+static bool stepped_over_hlt(struct vcpu *vcpu, struct debugger *dbg)
+{
+	const struct kvm_debug_exit_arch *stop = &vcpu->run->debug.arch;
+	bool over = dbg->stepping_hlt && (dbg->control & KVM_GUESTDBG_SINGLESTEP) &&
+		    stop->exception == DB_VECTOR && (stop->dr6 & DR6_BS) &&
+		    stop->pc == dbg->hlt_at + 1;
+
+	dbg->stepping_hlt = false;
+	return over;
+}
+
+/*
+ * The vCPU halted in its step. KVM_SET_MP_STATE takes HALTED only where the local
+ * APIC is in the kernel: there KVM keeps HLT to itself, and the vCPU sleeps in the
+ * next KVM_RUN until an interrupt. Elsewhere (EINVAL) a HLT is the VMM's to
+ * handle, as the KVM_EXIT_HLT that the step took the place of.
+ */
+static int step_end_of(struct vcpu *vcpu, struct debugger *dbg, enum step_end *end)
+{
+	struct kvm_mp_state halted = {.mp_state = KVM_MP_STATE_HALTED};
+
+	*end = STEP_DONE;
+	if (!stepped_over_hlt(vcpu, dbg))
+		return 0;
+	*end = STEP_HALTED;
+	if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &halted) == 0)
+		return 0;
+	*end = STEP_HLT_EXIT;
+	if (errno == EINVAL)
+		return 0;
+	return vm_fail_errno(vcpu->vm, "KVM_SET_MP_STATE");
+}
+
+/* The exit the run loop would have seen: traced, and handled as the stage handles it. */
+static enum after_exit hlt_exit(struct vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	if (vcpu->vm->trace)
+		trace_exit(vcpu->vm->trace, vcpu);
+	return vcpu_handle_exit(vcpu);
+}
+
 /* book:begin debug-exit */
 /* KVM_EXIT_DEBUG: the vCPU stopped after a single step or at a breakpoint. */
 enum after_exit debug_handle_exit(struct vcpu *vcpu)
@@ -301,9 +407,14 @@ enum after_exit debug_handle_exit(struct vcpu *vcpu)
 			KVM_EXIT_DEBUG);
 		return STOP_WITH_ERROR;
 	}
+	enum step_end end;
+	if (step_end_of(vcpu, dbg, &end) < 0)
+		return STOP_WITH_ERROR;
 	if (dbg->gdb)
-		return gdb_stopped(vcpu, dbg);
-	return step_after_instruction(vcpu, dbg) == 0 ? RESUME_GUEST : STOP_WITH_ERROR;
+		return end == STEP_HLT_EXIT ? hlt_exit(vcpu) : gdb_stopped(vcpu, dbg);
+	if (step_after_instruction(vcpu, dbg, end) < 0)
+		return STOP_WITH_ERROR;
+	return end == STEP_HLT_EXIT ? hlt_exit(vcpu) : RESUME_GUEST;
 }
 /* book:end debug-exit */
 

@@ -201,7 +201,6 @@ void breakpoint_put_back(struct vcpu *vcpu)
 #define PROBE_CODE 0x500 /* after the real-mode interrupt table: 256 vectors of 4 bytes */
 #define PROBE_HANDLER 0x600 /* where that table sends #DB and #BP, should the guest get them */
 #define NOP 0x90
-#define HLT 0xf4 /* with no in-kernel interrupt controller: KVM_EXIT_HLT */
 
 /* Real mode's interrupt table: a vector is offset then segment, 16 bits each. */
 static void set_vector(uint8_t *mem, unsigned vector, uint16_t offset)

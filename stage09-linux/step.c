@@ -155,6 +155,7 @@ static int note_next(struct vcpu *vcpu, struct step_trace *t, const struct kvm_r
 	t->linear = linear_pc(r, s);
 	t->code_len = debug_read_linear(vcpu, t->linear, t->code, INSN_MAX);
 	t->pending = true;
+	debug_stepping_from(vcpu, r, s);
 	return 0;
 }
 
@@ -172,7 +173,9 @@ int step_start(struct vcpu *vcpu, struct debugger *dbg)
 	if (vcpu_get_regs(vcpu, &r) < 0 || vcpu_get_sregs(vcpu, &s) < 0)
 		return -1;
 	dbg->waiting = dbg->step_from && linear_pc(&r, &s) != dbg->from;
-	if (!dbg->waiting)
+	if (dbg->waiting)
+		debug_stepping_from(vcpu, &r, &s);
+	else
 		note_next(vcpu, dbg->trace, &r, &s);
 	fprintf(vcpu->vm->log, "step: %s, starting in %s\n",
 		dbg->waiting ? "waiting for --step-from's address" : "every instruction",
@@ -181,34 +184,58 @@ int step_start(struct vcpu *vcpu, struct debugger *dbg)
 }
 
 /* book:begin step-after */
-/* KVM_EXIT_DEBUG after a single step: print the instruction that just completed. */
-int step_after_instruction(struct vcpu *vcpu, struct debugger *dbg)
+/* The pending instruction completed, leaving the vCPU in r and s: its line, and the next. */
+static int completed(struct vcpu *vcpu, struct debugger *dbg, const struct kvm_regs *r,
+		     const struct kvm_sregs *s)
 {
 	struct step_trace *t = dbg->trace;
 	FILE *out = vcpu->vm->log;
-	struct kvm_regs r;
-	struct kvm_sregs s;
-
-	if (vcpu_get_regs(vcpu, &r) < 0 || vcpu_get_sregs(vcpu, &s) < 0)
-		return -1;
-	if (dbg->waiting) { /* --step-from: not there yet */
-		if (linear_pc(&r, &s) != dbg->from)
-			return 0;
-		dbg->waiting = false;
-		fprintf(out, "step: reached %s\n", dbg->step_from);
-		return note_next(vcpu, t, &r, &s);
-	}
 	enum cpu_mode before = t->mode;
-	print_instruction(out, dbg, &r, &s);
-	if (cpu_mode_of(&s) != before)
-		fprintf(out, "step: now in %s\n", cpu_mode_name(cpu_mode_of(&s)));
+
+	print_instruction(out, dbg, r, s);
+	if (cpu_mode_of(s) != before)
+		fprintf(out, "step: now in %s\n", cpu_mode_name(cpu_mode_of(s)));
 	if (dbg->step_limit && t->shown == dbg->step_limit) {
 		fprintf(out, "step: %llu instructions shown (--step=%llu); the guest runs on\n",
 			(unsigned long long)t->shown, (unsigned long long)dbg->step_limit);
 		t->pending = false;
 		return debug_set_control(vcpu, 0);
 	}
-	return note_next(vcpu, t, &r, &s);
+	return note_next(vcpu, t, r, s);
+}
+
+/*
+ * KVM_EXIT_DEBUG after a single step: print the instruction that just completed.
+ * A step that ended after a HLT (debug.c's step_end) may have run that HLT
+ * unseen, after its own instruction: both lines are printed, as if each had been
+ * a step. A HLT that ends the run stays pending, as when KVM_EXIT_HLT ends it.
+ */
+int step_after_instruction(struct vcpu *vcpu, struct debugger *dbg, enum step_end end)
+{
+	struct step_trace *t = dbg->trace;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (vcpu_get_regs(vcpu, &r) < 0 || vcpu_get_sregs(vcpu, &s) < 0)
+		return -1;
+	if (dbg->waiting) { /* --step-from: not there yet */
+		if (linear_pc(&r, &s) != dbg->from) {
+			debug_stepping_from(vcpu, &r, &s);
+			return 0;
+		}
+		dbg->waiting = false;
+		fprintf(vcpu->vm->log, "step: reached %s\n", dbg->step_from);
+		return note_next(vcpu, t, &r, &s);
+	}
+	if (end != STEP_DONE && t->linear != dbg->hlt_at) {
+		struct kvm_regs at_hlt = r; /* HLT changed nothing else: SDM vol. 2A, HLT */
+		at_hlt.rip--;
+		if (completed(vcpu, dbg, &at_hlt, &s) < 0)
+			return -1;
+	}
+	if (end == STEP_HLT_EXIT || !t->pending)
+		return 0;
+	return completed(vcpu, dbg, &r, &s);
 }
 /* book:end step-after */
 

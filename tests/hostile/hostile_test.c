@@ -21,6 +21,9 @@
  *   at-least: N   the output is at least N bytes long
  *   kvm: no       the case never reaches /dev/kvm (bad options): it runs in
  *                 every lane; every other case is a KVM test
+ *   needs: NEED   what the case needs of KVM beyond the API, where KVMs differ
+ *                 (see `needs` below); a probe decides it, and a KVM without
+ *                 it leaves the case to the emulated lane, said in one line
  *
  * A case whose guest could run for ever says --timeout in its run line. As a
  * last guard, each case's VMM gets a CPU-time limit (RLIMIT_CPU), so a runaway
@@ -35,6 +38,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,6 +74,7 @@ struct hostile_case {
 	char input[256];
 	bool has_input;
 	size_t input_fill, at_least;
+	char needs[64];
 };
 
 static struct hostile_case cases[MAX_CASES];
@@ -134,6 +142,8 @@ static bool parse_line(struct hostile_case *c, const char *key, const char *valu
 		c->at_least = strtoul(value, NULL, 10);
 	else if (strcmp(key, "kvm") == 0)
 		c->needs_kvm = strcmp(value, "no") != 0;
+	else if (strcmp(key, "needs") == 0)
+		snprintf(c->needs, sizeof(c->needs), "%s", value);
 	else
 		return false;
 	return true;
@@ -296,6 +306,136 @@ static void run_case(const struct hostile_case *c)
 		      c->name, strlen(out), c->at_least);
 }
 
+/* ---- What a case may need of KVM, each decided by a probe on a VM of its own. */
+
+#define PROBE_MEM_SIZE 0x1000
+#define PROBE_CODE 0x500 /* after the real-mode interrupt table: 256 vectors of 4 bytes */
+#define PROBE_HANDLER 0x600 /* where that table's vector 3 sends int3 */
+#define CR0_PE (1u << 0) /* SDM vol. 3A, 2.5 "Control Registers" */
+#define CR0_PG (1u << 31)
+#define INT3 0xcc
+#define HLT 0xf4
+
+struct probe_vm {
+	int kvm, vm, cpu, run_size;
+	struct kvm_run *run;
+	uint8_t *mem;
+};
+
+/* One page of memory at 0 and one vCPU, in real mode as KVM creates it; false if not. */
+static bool probe_vm_open(struct probe_vm *p)
+{
+	*p = (struct probe_vm){.kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), .vm = -1, .cpu = -1};
+	p->mem =
+	    mmap(NULL, PROBE_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p->run = MAP_FAILED;
+	if (p->kvm < 0 || p->mem == MAP_FAILED)
+		return false;
+	struct kvm_userspace_memory_region region = {.memory_size = PROBE_MEM_SIZE,
+						     .userspace_addr = (uintptr_t)p->mem};
+	p->vm = ioctl(p->kvm, KVM_CREATE_VM, 0);
+	if (p->vm < 0 || ioctl(p->vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return false;
+	p->cpu = ioctl(p->vm, KVM_CREATE_VCPU, 0);
+	p->run_size = ioctl(p->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (p->cpu < 0 || p->run_size <= 0)
+		return false;
+	p->run = mmap(NULL, (size_t)p->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->cpu, 0);
+	return p->run != MAP_FAILED;
+}
+
+static void probe_vm_close(struct probe_vm *p)
+{
+	if (p->run != MAP_FAILED)
+		munmap(p->run, (size_t)p->run_size);
+	if (p->mem != MAP_FAILED)
+		munmap(p->mem, PROBE_MEM_SIZE);
+	for (int *fd = &p->kvm; fd <= &p->cpu; fd++)
+		if (*fd >= 0)
+			close(*fd);
+}
+
+/* Paging without long mode: does KVM keep CR0.PG, given with CR0.PE? */
+static bool keeps_paged_protected_mode(struct probe_vm *p)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(p->cpu, KVM_GET_SREGS, &sregs) < 0)
+		return false;
+	sregs.cr0 |= CR0_PE | CR0_PG;
+	return ioctl(p->cpu, KVM_SET_SREGS, &sregs) == 0 &&
+	       ioctl(p->cpu, KVM_GET_SREGS, &sregs) == 0 && (sregs.cr0 & CR0_PG);
+}
+
+/*
+ * int3 in real mode, the interrupt table's limit 0: no vector 3, #GP, no vector
+ * 13, a double fault, a triple fault: KVM_EXIT_SHUTDOWN. A KVM that ignores the
+ * limit sends int3 to vector 3 of the table in memory: a HLT, KVM_EXIT_HLT. Every
+ * path ends in an exit: the probe cannot loop.
+ */
+static bool shuts_down_at_a_real_mode_triple_fault(struct probe_vm *p)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {.rip = PROBE_CODE, .rsp = PROBE_MEM_SIZE, .rflags = 2};
+
+	memset(p->mem, HLT, PROBE_MEM_SIZE);
+	p->mem[4 * 3] = (uint8_t)PROBE_HANDLER; /* vector 3: offset, then segment 0 */
+	p->mem[4 * 3 + 1] = (uint8_t)(PROBE_HANDLER >> 8);
+	p->mem[4 * 3 + 2] = p->mem[4 * 3 + 3] = 0;
+	p->mem[PROBE_CODE] = INT3;
+	if (ioctl(p->cpu, KVM_GET_SREGS, &sregs) < 0)
+		return false;
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	if (ioctl(p->cpu, KVM_SET_SREGS, &sregs) < 0 || ioctl(p->cpu, KVM_SET_REGS, &regs) < 0)
+		return false;
+	int ran;
+	do
+		ran = ioctl(p->cpu, KVM_RUN, 0);
+	while (ran < 0 && errno == EINTR);
+	return ran == 0 && p->run->exit_reason == KVM_EXIT_SHUTDOWN;
+}
+
+/* The needs a case may name, and what a KVM without one does instead. */
+static const struct need {
+	const char *name;
+	bool (*probe)(struct probe_vm *p);
+	const char *lacking;
+} needs[] = {
+    {"paged-protected-mode", keeps_paged_protected_mode,
+     "drops CR0.PG outside long mode: it cannot run paged protected mode"},
+    {"real-mode-triple-fault", shuts_down_at_a_real_mode_triple_fault,
+     "did not shut down at a triple fault in real mode (int3, interrupt table limit 0)"},
+};
+
+/* What this KVM lacks of the case's need, in words, or NULL if nothing. */
+static const char *missing_need(const struct hostile_case *c)
+{
+	static char why[MAX_CASES][256];
+	static int known[sizeof(needs) / sizeof(needs[0])]; /* 0 not probed, 1 has it, -1 not */
+
+	if (!c->needs[0])
+		return NULL;
+	for (size_t i = 0; i < sizeof(needs) / sizeof(needs[0]); i++) {
+		if (strcmp(c->needs, needs[i].name) != 0)
+			continue;
+		if (!known[i]) {
+			struct probe_vm p;
+			known[i] = probe_vm_open(&p) && needs[i].probe(&p) ? 1 : -1;
+			probe_vm_close(&p);
+		}
+		if (known[i] > 0)
+			return NULL;
+		snprintf(why[c - cases], sizeof(why[0]), "%s needs %s: this KVM %s", c->name,
+			 needs[i].name, needs[i].lacking);
+		return why[c - cases];
+	}
+	fprintf(stderr, "%s: needs %s, which this suite does not know\n", c->name, c->needs);
+	exit(1);
+}
+
 START_TEST(a_hostile_guest_gets_its_answer)
 {
 	run_case(&cases[kvm_cases[_i]]);
@@ -326,7 +466,9 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_case_built_is_found);
 	tcase_add_loop_test(tc, a_hostile_command_line_gets_its_answer, 0, (int)n_plain);
-	tcase_add_kvm_loop_test(tc, a_hostile_guest_gets_its_answer, 0, (int)n_kvm);
+	for (unsigned i = 0; i < n_kvm; i++) /* one at a time: each has its own needs */
+		tcase_add_kvm_loop_test_needing(tc, a_hostile_guest_gets_its_answer, (int)i,
+						(int)i + 1, missing_need(&cases[kvm_cases[i]]));
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

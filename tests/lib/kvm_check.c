@@ -70,15 +70,24 @@ void tcase_add_kvm_test(TCase *tc, const TTest *test)
 	skipped++;
 }
 
+/* `cases` KVM tests named `name`, skipped: this KVM lacks what `missing` says. */
+static void skip_kvm_need(const char *name, int cases, const char *missing)
+{
+	if (cases == 1)
+		printf("SKIP %s: %s (left to the emulated lane)\n", name, missing);
+	else
+		printf("SKIP %s (%d cases): %s (left to the emulated lane)\n", name, cases,
+		       missing);
+	kvm_skipped += cases;
+	skipped++;
+}
+
 void tcase_add_kvm_test_needing(TCase *tc, const TTest *test, const char *missing)
 {
-	if (!missing || kvm_unusable_reason()) {
+	if (!missing || kvm_unusable_reason())
 		tcase_add_kvm_test(tc, test);
-		return;
-	}
-	printf("SKIP %s: %s (left to the emulated lane)\n", test->name, missing);
-	kvm_skipped++;
-	skipped++;
+	else
+		skip_kvm_need(test->name, 1, missing);
 }
 
 void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end)
@@ -96,6 +105,15 @@ void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end)
 	       reason);
 	kvm_skipped += end - start;
 	skipped++;
+}
+
+void tcase_add_kvm_loop_test_needing(TCase *tc, const TTest *test, int start, int end,
+				     const char *missing)
+{
+	if (!missing || kvm_unusable_reason())
+		tcase_add_kvm_loop_test(tc, test, start, end);
+	else if (end > start)
+		skip_kvm_need(test->name, end - start, missing);
 }
 
 /* One line per suite in the file LANE_RECORD names: "STAGE/suite ran skipped". */

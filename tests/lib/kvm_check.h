@@ -17,11 +17,15 @@ void tcase_add_kvm_loop_test(TCase *tc, const TTest *test, int start, int end);
 
 /*
  * Adds a KVM test that also needs something of KVM that this one may lack (the
- * speed to boot Linux: kvm_speed.h): `missing` says what, or is NULL. Missing, the
- * test is skipped as a KVM test, left to the emulated lane (the lane records count
- * it): one line says why.
+ * speed to boot Linux: kvm_speed.h; a mode it runs, an exception it delivers as
+ * the CPU does, which a probe of the test's own decides): `missing` says what,
+ * or is NULL. Missing, the test is skipped as a KVM test, even under CI=true,
+ * left to the emulated lane (the lane records count it, tools/lanes): one line
+ * says why. The loop form does the same for a loop test's cases start to end.
  */
 void tcase_add_kvm_test_needing(TCase *tc, const TTest *test, const char *missing);
+void tcase_add_kvm_loop_test_needing(TCase *tc, const TTest *test, int start, int end,
+				     const char *missing);
 
 /*
  * Adds a test that needs something the machine may lack (a pseudo-terminal, ...):

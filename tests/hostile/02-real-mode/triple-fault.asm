@@ -3,6 +3,7 @@
 ; fault none either: a triple fault, and the vCPU shuts down. The VMM stops with
 ; a sentence and the registers; what they hold after a shutdown differs between
 ; KVMs (INIT state on AMD, said in a note; the state at the fault on Intel).
+;! needs: real-mode-triple-fault
 ;! run: --timeout 10 GUEST
 ;! status: 1
 ;! says: vmm: the guest shut down (KVM_EXIT_SHUTDOWN): a triple fault

@@ -1,6 +1,7 @@
 ; clobbered-page-tables: with paging on (--entry paged), the guest zeroes the
 ; VMM's page directory and reloads CR3: the next instruction fetch has no
 ; mapping, a page fault with no IDT, and a triple fault.
+;! needs: paged-protected-mode
 ;! run: --timeout 10 --entry paged GUEST
 ;! status: 1
 ;! says: vmm: the guest shut down (KVM_EXIT_SHUTDOWN): a triple fault

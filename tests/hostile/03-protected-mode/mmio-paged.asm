@@ -2,6 +2,7 @@
 ; its own choosing to a physical address with no memory, in the VMM's page
 ; table (it lies in guest memory, the guest's to change), and reaches through
 ; it. The exits carry the physical address.
+;! needs: paged-protected-mode
 ;! run: --timeout 10 --entry paged GUEST
 ;! status: 0
 ;! says: guest reported 4294967295 (0xffffffff)\n

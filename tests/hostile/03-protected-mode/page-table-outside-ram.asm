@@ -2,6 +2,7 @@
 ; page directory at a page table where there is no memory. Whatever KVM makes
 ; of that walk (a fault the guest cannot take, or an error of its own), the run
 ; must end with status 1 and the vCPU's state, not hang or crash.
+;! needs: paged-protected-mode
 ;! run: --timeout 10 --entry paged GUEST
 ;! status: 1
 ;! says: vCPU state at

@@ -1,6 +1,7 @@
 ; string-in-huge: with paging on (--entry paged), rep insb with a count of
 ; 0xffffffff into the last 16 bytes of RAM, from a port nobody answers: the
 ; 17th byte is a page fault, and with no IDT a triple fault.
+;! needs: paged-protected-mode
 ;! run: --timeout 10 --entry paged GUEST
 ;! status: 1
 ;! once: the guest read from I/O port 0x99,

@@ -2,6 +2,7 @@
 ; mapped, rep outsb with a count of 0xffffffff starting 16 bytes before the end
 ; of RAM. The 16 bytes go out; the 17th is a page fault, and with no IDT a
 ; triple fault. Then nothing else: not a byte from past RAM.
+;! needs: paged-protected-mode
 ;! run: --timeout 10 --entry paged GUEST
 ;! status: 1
 ;! says: END-OF-RAM-16-B.vmm: the guest shut down (KVM_EXIT_SHUTDOWN)
