@@ -4,6 +4,8 @@
  * process. With vmm.selftest on its command line, the guest's /init reads and
  * writes the virtio disk, says how many CPUs Linux brought up, and powers off.
  */
+#include "disk_fixture.h"
+#include "guest_memory.h"
 #include "kvm_check.h"
 #include "kvm_speed.h"
 #include "run_vmm.h"
@@ -29,23 +31,6 @@
 #define WRITTEN_SECTOR 3
 #define WRITTEN_TEXT "Written by Linux in stage09-linux.\n"
 
-/* A private copy of the stage's disk image, which the guest writes. */
-static void copy_disk(char *path)
-{
-	char buf[4096];
-	int from = open(DISK_IMAGE, O_RDONLY | O_CLOEXEC);
-	int to = mkstemp(path);
-	ssize_t got;
-
-	ck_assert_msg(from >= 0, "%s: cannot open it (make builds it)", DISK_IMAGE);
-	ck_assert_int_ge(to, 0);
-	while ((got = read(from, buf, sizeof(buf))) > 0)
-		ck_assert_int_eq(write(to, buf, (size_t)got), got);
-	ck_assert_int_eq(got, 0);
-	close(from);
-	close(to);
-}
-
 static void read_sector(const char *disk, unsigned sector, char out[SECTOR_SIZE])
 {
 	int fd = open(disk, O_RDONLY | O_CLOEXEC);
@@ -58,13 +43,14 @@ static void read_sector(const char *disk, unsigned sector, char out[SECTOR_SIZE]
 START_TEST(boots_linux_which_reads_and_writes_the_disk)
 {
 	static char out[512 * 1024];
-	char disk[] = "/tmp/stage09-disk-XXXXXX";
+	char disk[32];
 	char expected[SECTOR_SIZE] = WRITTEN_TEXT, sector[SECTOR_SIZE], line[128];
 
-	copy_disk(disk);
-	int status =
-	    run_vmm(out, sizeof(out), "--kernel", KERNEL, "--initrd", INITRD, "--cmdline",
-		    SELFTEST_CMDLINE, "--cpus", "2", "--disk", disk, "--timeout", BOOT_TIMEOUT);
+	/* The kernel and initrd ./run boots by default (guests/ beside the VMM), on its
+	   default 2 vCPUs: what a reader who types ./run gets. */
+	image_copy(disk);
+	int status = run_vmm(out, sizeof(out), "--cmdline", SELFTEST_CMDLINE, "--disk", disk,
+			     "--timeout", BOOT_TIMEOUT);
 	read_sector(disk, WRITTEN_SECTOR, sector);
 	unlink(disk);
 
@@ -104,6 +90,36 @@ START_TEST(a_missing_initrd_is_named)
 }
 END_TEST
 
+START_TEST(a_file_that_is_not_a_bzimage_is_refused)
+{
+	char path[32];
+	const char *out = expect_vmm(1, "not a bzImage: no boot sector signature 0xaa55 at 0x1fe",
+				     "--kernel", guest_file(path, 4096), "--initrd", INITRD);
+	unlink(path);
+	assert_contains(out, path);
+}
+END_TEST
+
+START_TEST(too_little_memory_for_this_kernel_says_how_much)
+{
+	/* Debian's kernel asks for more than 64 MiB to decompress itself (init_size). */
+	expect_vmm(1, "--mem 64 is too small: this kernel needs", "--mem", "64");
+}
+END_TEST
+
+/* Mistakes in the options themselves: usage errors, before any VM is made. */
+START_TEST(bad_linux_options_exit_2)
+{
+	expect_vmm(2, "--mem '15' is not a number of MiB from 16 to 1024", "--mem", "15");
+	expect_vmm(2, "--mem 'lots' is not a number of MiB", "--mem", "lots");
+	expect_vmm(2, "--kernel needs a value", "--kernel");
+	expect_vmm(2,
+		   "is a flat guest: --kernel, --initrd, --cmdline and --mem are for booting "
+		   "Linux instead",
+		   "--kernel", KERNEL, "guest.bin");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *suite = suite_create("stage09 boot");
@@ -116,6 +132,9 @@ int main(void)
 	suite_add_tcase(suite, boot);
 	tcase_add_kvm_test(input, a_missing_kernel_is_named);
 	tcase_add_kvm_test(input, a_missing_initrd_is_named);
+	tcase_add_kvm_test(input, a_file_that_is_not_a_bzimage_is_refused);
+	tcase_add_kvm_test(input, too_little_memory_for_this_kernel_says_how_much);
+	tcase_add_test(input, bad_linux_options_exit_2);
 	suite_add_tcase(suite, input);
 	return run_suite(suite);
 }
