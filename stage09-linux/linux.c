@@ -30,9 +30,8 @@
  * Kernel Header" (the same offsets as struct setup_header's in struct boot_params).
  */
 #define SETUP_HEADER_OFFSET 0x1f1 /* struct setup_header: from setup_sects on */
-#define SETUP_HEADER_JUMP                                                                          \
-	0x200 /* hdr.jump: a short jump; its offset byte says where                                \
-		 the header ends */
+/* hdr.jump, at 0x200: a short jump, whose offset byte says where the header ends. */
+#define SETUP_HEADER_JUMP 0x200
 #define BOOT_FLAG 0xaa55 /* hdr.boot_flag, at 0x1fe: a boot sector's signature */
 #define HEADER_MAGIC 0x53726448 /* hdr.header, at 0x202: "HdrS" */
 #define SECTOR_SIZE 512 /* setup_sects counts 512-byte sectors, after the first */

@@ -63,9 +63,8 @@
 #define ZERO_PAGE_ADDR 0x10000 /* struct boot_params, 4 KiB: what the kernel gets */
 #define CMDLINE_ADDR 0x20000 /* the kernel's command line */
 #define CMDLINE_MAX 0x1000 /* its room, with the NUL; the kernel may take less */
-#define ACPI_TABLES_ADDR                                                                           \
-	0xe0000 /* the ACPI tables: in the BIOS area, where the                                    \
-		   kernel also looks for the RSDP */
+/* The ACPI tables: in the BIOS area, where the kernel also looks for the RSDP. */
+#define ACPI_TABLES_ADDR 0xe0000
 #define ACPI_TABLES_SIZE 0x20000 /* up to 1 MiB */
 #define LINUX_KERNEL_ADDR 0x100000 /* the protected-mode kernel: at 1 MiB */
 /* book:end linux-memory-map */

@@ -119,8 +119,8 @@ class Book:
 
     def check_unused_regions(self):
         """Every region must be in some chapter, with these exceptions: a directory whose
-        chapter is not written yet; a region carried unchanged from the stage before (the
-        earlier chapter showed it); one changed since, when a chapter shows the file's diff."""
+        chapter is not written yet; a region carried unchanged from the stage before (its
+        Makefile's BASE: the earlier chapter showed it); one changed since, when a chapter shows the file's diff."""
         self.waiting, chapters = set(), self.chapters()
         for path in self.tracked:
             if not path.startswith(MARKED_PREFIXES) or not is_text(os.path.join(self.top, path)):
@@ -143,16 +143,28 @@ class Book:
                            f"<!-- listing: {path}#{name} --> to one, or remove its markers")
 
     def previous_copy(self, path):
-        """The same file in the stage (or guest directory) before this one, if any."""
+        """The same file in the stage (or guest directory) before this one, if any: the
+        stage its Makefile names as its BASE (stage09 is a copy of stage07, not of
+        stage08), else the one numbered before it."""
         parts = path.split("/")
         at = 0 if path.startswith("stage") else 1
         parent = os.path.join(self.top, *parts[:at])
         siblings = sorted(d for d in os.listdir(parent) if re.match(r"^(stage)?\d\d-", d))
         k = siblings.index(parts[at]) if parts[at] in siblings else 0
-        if k == 0:
+        base = self.base_of(parts[0]) if at == 0 else None
+        if base is None and k == 0:
             return None
-        earlier = "/".join(parts[:at] + [siblings[k - 1]] + parts[at + 1:])
+        earlier = "/".join(parts[:at] + [base or siblings[k - 1]] + parts[at + 1:])
         return earlier if self.exists(earlier) else None
+
+    def base_of(self, stage):
+        """The stage that stage's Makefile says it is a copy of ('BASE := stageNN-x'), or None."""
+        makefile = os.path.join(self.top, stage, "Makefile")
+        if not os.path.isfile(makefile):
+            return None
+        with open(makefile) as f:
+            m = re.search(r"^BASE\s*:?=\s*(stage\d\d-\S+)\s*$", f.read(), re.M)
+        return m.group(1) if m and os.path.isdir(os.path.join(self.top, m.group(1))) else None
 
     def region_body(self, path, name):
         """The lines of a region (None when there is no such region); no marker lines."""

@@ -237,6 +237,19 @@ class BookppTest(unittest.TestCase):
         self.write("book/02-more.md", "# More\n<!-- diff: stage02-demo/main.c -->\n")
         self.assertEqual(self.run_book()[1], "")  # the diff shows what changed
 
+    def test_a_stage_is_compared_with_the_base_its_makefile_names(self):
+        changed = FILES["stage01-demo/main.c"].replace("fflush(stdout);", "fflush(stderr);")
+        self.write("stage02-demo/main.c", changed)
+        self.write("stage03-copy/main.c", FILES["stage01-demo/main.c"])
+        self.write("book/02-more.md", "# More\n<!-- listing: stage02-demo/main.c#greet -->\n")
+        self.write("book/03-copy.md", "# Copy\n")
+        subprocess.run(["git", "add", "-A"], cwd=self.top, check=True)
+        self.assertProblem("stage03-copy/main.c:5: region 'greet' is not used by any chapter "
+                           "(it changed since stage02-demo/main.c")
+        self.write("stage03-copy/Makefile", "BASE   := stage01-demo\n")
+        subprocess.run(["git", "add", "-A"], cwd=self.top, check=True)
+        self.assertEqual(self.run_book()[1], "")  # unchanged from its base, stage01
+
     def test_regions_wait_for_their_chapter(self):
         self.write("stage03-later/x.c", "/* book:begin x */\nint x;\n/* book:end x */\n")
         subprocess.run(["git", "add", "-A"], cwd=self.top, check=True)
