@@ -12,3 +12,10 @@ $(BUILD)/exercises/%_test: $(EXERCISE_SRC)/%_test.c $(OBJS) $(TEST_LIB_OBJS) | n
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I../exercises/lib $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(OBJS) $(CHECK_FLAGS) \
 		../tests/lib/no_disasm.c
+
+# A guest whose source is gone (renamed, deleted) must not pass for a reader's work:
+# the grader removes such binaries before it builds.
+STALE_GUESTS := $(filter-out $(GUEST_BINS),$(wildcard $(BUILD)/guests/*.bin))
+forget-stale-guests:
+	$(if $(STALE_GUESTS),rm -f $(STALE_GUESTS) $(STALE_GUESTS:.bin=.elf) $(STALE_GUESTS:.bin=.map))
+.PHONY: forget-stale-guests
