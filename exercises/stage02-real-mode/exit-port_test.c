@@ -1,11 +1,12 @@
 /*
  * Exercise 02-exit-port (medium): the guest chooses the VMM's exit status.
- * order: 2
  * Give the VMM a device at I/O port 0xf4: a byte the guest writes there ends the run
  * at once (the guest executes nothing more), and the VMM exits with that byte as its
  * exit status. Test guests use it to say "passed" or "failed" (QEMU's isa-debug-exit
  * does the same). A guest that halts still makes the VMM exit with 0.
- * hint: a new case in devices.c's port_out() that returns GUEST_FINISHED, and a place in struct vm for the byte, which main() returns
+ * order: 2
+ * hint: a new case in devices.c's port_out() that returns GUEST_FINISHED, and a place in struct vm
+ * for the byte, which main() returns
  */
 #include "guest_memory.h"
 #include "kvm_check.h"
@@ -26,7 +27,10 @@ static int run_guest_of(const uint8_t *code, size_t len, char *out, size_t size)
 }
 
 /* mov al, VALUE; out 0xf4, al; then prints "X" and halts, which it must never reach. */
-#define EXIT_GUEST(value) {0xb0, (value), 0xe6, EXIT_PORT, 0xb0, 'X', 0xe6, 0xe9, 0xf4}
+#define EXIT_GUEST(value)                                                                          \
+	{                                                                                          \
+		0xb0, (value), 0xe6, EXIT_PORT, 0xb0, 'X', 0xe6, 0xe9, 0xf4                        \
+	}
 
 START_TEST(a_write_of_42_ends_the_run_with_status_42)
 {

@@ -1,10 +1,11 @@
 /*
  * Exercise 02-input-port (hard): the guest reads the VMM's standard input.
- * order: 3
  * Make `in` from I/O port 0x60 give the guest the next byte of the VMM's standard
  * input, one byte for each byte read (`in ax, dx` reads two, `rep insb` reads CX of
  * them, perhaps in one exit), and 0 once the input has ended.
- * hint: a case in devices.c's port_in() that fills all size * count bytes at data (getc() on stdin), 0 after EOF
+ * order: 3
+ * hint: a case in devices.c's port_in() that fills all size * count bytes at data (getc() on
+ * stdin), 0 after EOF
  */
 #include "guest_memory.h"
 #include "kvm_check.h"
@@ -13,12 +14,11 @@
 #include <unistd.h>
 
 /* Runs the VMM on a real-mode guest of a few bytes with `input` as its stdin. */
-static int run_guest_of(const uint8_t *code, size_t len, const char *input, char *out,
-			size_t size)
+static int run_guest_of(const uint8_t *code, size_t len, const char *input, char *out, size_t size)
 {
 	char path[32];
-	int status = run_vmm_input(input, out, size, "--timeout", "10",
-				   guest_file_of(path, code, len));
+	int status =
+	    run_vmm_input(input, out, size, "--timeout", "10", guest_file_of(path, code, len));
 
 	unlink(path);
 	return status;

@@ -1,11 +1,12 @@
 /*
  * Exercise 02-load-address (easy): a guest that prints its own load address.
- * order: 1
  * Write guest-asm/02-real-mode/load-address.asm: a guest that prints a line with the
  * linear address it was loaded at, in hex after "0x" (e.g. "loaded at 0x7c00"),
  * then halts. It must find the address out, not assume it: the test also starts it
  * at 0x1000:0x7c00 (linear 0x17c00), all segment registers 0x1000.
- * hint: `call` pushes the offset of the next instruction (pop it), and the segment is CS: linear = CS * 16 + offset
+ * order: 1
+ * hint: `call` pushes the offset of the next instruction (pop it), and the segment is CS: linear =
+ * CS * 16 + offset
  */
 #include "guest_fixture.h"
 #include "kvm_check.h"

@@ -1,10 +1,11 @@
 /*
  * Exercise 03-gdtr (easy): a guest that asks the CPU where its GDT is.
- * order: 1
  * Write guest-asm/03-protected-mode/gdtr.asm: a 32-bit guest (the VMM's default
  * entry) that reports through port 0x80 the GDT's base, then its limit, as GDTR
  * holds them, then halts. The test also runs it with the GDT moved elsewhere.
- * hint: sgdt [mem] stores GDTR in 6 bytes: the limit (a word), then the base (a dword); out 0x80, eax reports EAX
+ * order: 1
+ * hint: sgdt [mem] stores GDTR in 6 bytes: the limit (a word), then the base (a dword); out 0x80,
+ * eax reports EAX
  */
 #include "guest_fixture.h"
 #include "kvm_check.h"
@@ -27,10 +28,12 @@ static void expect_gdtr_reported(struct fixture *f)
 	ck_assert_msg(reports_in(output, reported) == 2,
 		      "the guest must report two values, base then limit; it printed \"%s\"",
 		      output);
-	ck_assert_msg(reported[0] == sregs.gdt.base, "GDTR's base is 0x%llx, the guest reported 0x%llx",
+	ck_assert_msg(reported[0] == sregs.gdt.base,
+		      "GDTR's base is 0x%llx, the guest reported 0x%llx",
 		      (unsigned long long)sregs.gdt.base, reported[0]);
 	ck_assert_msg(reported[1] == sregs.gdt.limit,
-		      "GDTR's limit is 0x%x, the guest reported 0x%llx", sregs.gdt.limit, reported[1]);
+		      "GDTR's limit is 0x%x, the guest reported 0x%llx", sregs.gdt.limit,
+		      reported[1]);
 }
 
 START_TEST(reports_the_vmms_gdtr)

@@ -1,10 +1,11 @@
 /*
  * Exercise 03-small-segment (medium): a data segment that is not flat.
- * order: 2
  * Give the VMM's GDT a fourth descriptor, selector 0x18: a present, writable 32-bit
  * data segment of privilege level 0 with base 0x10000 and limit 0xfff, counted in
  * bytes (4 KiB). The other descriptors stay as they are; GDTR must cover the new one.
- * hint: one more gdt_index entry and one more gdt_segments[] element (g = 0: the limit counts bytes); GDTR's limit follows GDT_ENTRIES
+ * order: 2
+ * hint: one more gdt_index entry and one more gdt_segments[] element (g = 0: the limit counts
+ * bytes); GDTR's limit follows GDT_ENTRIES
  */
 #include "gdt_decode.h"
 #include "guest_fixture.h"
@@ -47,8 +48,8 @@ END_TEST
 static const uint8_t small_segment_writer[] = {
     0x66, 0xb8, SMALL_SELECTOR, 0x00, /* mov ax, 0x18 */
     0x8e, 0xd8, /* mov ds, ax */
-    0xc6, 0x05, 0xff, 0x0f, 0x00, 0x00, 0x5a, /* mov byte [0xfff], 0x5a */
-    0xc6, 0x05, 0x00, 0x00, 0x00, 0x00, 0xa5, /* mov byte [0], 0xa5 */
+    0xc6, 0x05, 0xff,           0x0f, 0x00, 0x00, 0x5a, /* mov byte [0xfff], 0x5a */
+    0xc6, 0x05, 0x00,           0x00, 0x00, 0x00, 0xa5, /* mov byte [0], 0xa5 */
     0xf4, /* hlt */
 };
 
