@@ -14,6 +14,8 @@
 #   make bench           what each stage costs, against a bare VMM and QEMU: build/bench/results.md
 #   make book            the book as HTML in build/book/ (make check checks it against the code)
 #   make deps            install what is missing (Debian/Ubuntu)
+#   make grade-stage02   the graded exercises of chapter 2: PASS or FAIL each, with a hint
+#                        (make grade: all of them; make grade EX=02-load-address: one)
 #   make clean
 SHELL      := /bin/bash
 STAGE_DIRS := $(patsubst %/Makefile,%,$(sort $(wildcard stage[0-9][0-9]-*/Makefile)))
@@ -203,6 +205,17 @@ book: deps-ok
 	@$(MAKE) --no-print-directory -C book
 check-book:
 	@$(MAKE) --no-print-directory -C book check
+
+# The graded exercises (exercises/README.md): tools/grade runs their tests against this
+# tree. check-exercises proves each fails on the plain tree and passes with its solution
+# (exercises/solutions/), in temporary copies; .ci/run runs it.
+grade: deps-ok test-deps-ok
+	@tools/grade $(EX)
+grade-stage%: deps-ok test-deps-ok
+	@tools/grade stage$*
+check-exercises: deps-ok test-deps-ok
+	@tools/check-exercises
+.PHONY: grade check-exercises
 
 diffs:
 	@tools/diffs
