@@ -122,3 +122,21 @@ unsigned occurrences(const char *text, const char *what)
 		n++;
 	return n;
 }
+
+const char *default_flat_guest(void)
+{
+	static char name[64];
+	const char *help = expect_vmm(0, "usage:", "--help");
+	const char *mark = "(default: guests/";
+
+	for (const char *at = strstr(help, mark); at; at = strstr(at + 1, mark)) {
+		const char *start = at + strlen(mark);
+		size_t len = strcspn(start, "),");
+		if (len > 4 && len < sizeof(name) && strncmp(start + len - 4, ".bin", 4) == 0) {
+			memcpy(name, start, len);
+			name[len] = '\0';
+			return name;
+		}
+	}
+	return "gdb-labels.bin";
+}

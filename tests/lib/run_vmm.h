@@ -38,4 +38,12 @@ void assert_contains(const char *out, const char *text);
 /* How many times `what` occurs in `text`. */
 unsigned occurrences(const char *text, const char *what);
 
+/*
+ * The stage's default flat guest, by name, as --help says it: "(default:
+ * guests/NAME.bin". A stage that boots something else by default (stage09:
+ * Linux) has the guest every x86 stage builds, gdb-labels.bin, instead: it
+ * begins, as every default guest does, with the label `start`.
+ */
+const char *default_flat_guest(void);
+
 #endif

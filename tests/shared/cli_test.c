@@ -34,25 +34,11 @@ START_TEST(missing_guest_file_is_named_and_exits_1)
 END_TEST
 
 #ifndef LINUX_KERNEL_ADDR /* stage09 boots Linux by default: its boot_test runs that */
-/* The default guest, as --help names it: "(default: guests/NAME" then ')' or ','. */
-static const char *default_guest_name(void)
-{
-	static char name[64];
-	const char *help = expect_vmm(0, "(default: guests/", "--help");
-	const char *start = strstr(help, "(default: guests/") + strlen("(default: guests/");
-	size_t len = strcspn(start, "),");
-
-	ck_assert_uint_lt(len, sizeof(name));
-	memcpy(name, start, len);
-	name[len] = '\0';
-	return name;
-}
-
 /* With no guest named, ./run runs the guest --help names, from guests/ beside the VMM. */
 START_TEST(the_default_guest_is_the_one_help_names)
 {
 	char by_default[8192], named[8192];
-	const char *guest = guest_path(default_guest_name());
+	const char *guest = guest_path(default_flat_guest());
 
 	int status =
 	    run_vmm_argv(NULL, by_default, sizeof(by_default), (const char *const[]){NULL});

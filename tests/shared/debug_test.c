@@ -139,27 +139,14 @@ START_TEST(disassembly_follows_the_mode)
 }
 END_TEST
 
-/* The default guest, as --help names it: "(default: guests/NAME" then ')' or ','. */
-static const char *default_guest(void)
-{
-	static char name[64];
-	const char *help = expect_vmm(0, "(default: guests/", "--help");
-	const char *start = strstr(help, "(default: guests/") + strlen("(default: guests/");
-	size_t len = strcspn(start, "),");
-
-	ck_assert_uint_lt(len, sizeof(name));
-	memcpy(name, start, len);
-	name[len] = '\0';
-	return guest_path(name);
-}
-
 /* The build writes GUEST.elf beside each guest: its labels are nasm's, at their addresses. */
 START_TEST(a_guests_elf_file_has_its_labels)
 {
 	char elf[4096], why[256];
 	static struct symbols syms;
 	uint64_t start;
-	const char *guest = default_guest(); /* every default guest begins at `start` */
+	const char *guest =
+	    guest_path(default_flat_guest()); /* every default guest begins at `start` */
 
 	symbols_elf_path(guest, elf, sizeof(elf));
 	ck_assert_str_eq(elf + strlen(elf) - 4, ".elf");

@@ -61,20 +61,6 @@ static int run_gdb(const char *const args[])
 	return WEXITSTATUS(status);
 }
 
-/* The default guest, as --help names it: "(default: guests/NAME" then ')' or ','. */
-static const char *default_guest(void)
-{
-	static char name[64];
-	const char *help = expect_vmm(0, "(default: guests/", "--help");
-	const char *start = strstr(help, "(default: guests/") + strlen("(default: guests/");
-	size_t len = strcspn(start, "),");
-
-	ck_assert_uint_lt(len, sizeof(name));
-	memcpy(name, start, len);
-	name[len] = '\0';
-	return guest_path(name);
-}
-
 /*
  * mov al, 0 / mov bl, 7 / out 0xf4, al / hlt: the same bytes and meaning in
  * 16-, 32- and 64-bit code (as in debug_test). Port 0xf4 ends the run where it is
@@ -144,7 +130,7 @@ START_TEST(gdb_breaks_at_a_label_by_name)
 {
 	static struct symbols syms;
 	char elf[4096], why[256], target[8192], expect[160];
-	const char *guest = default_guest();
+	const char *guest = guest_path(default_flat_guest());
 	uint64_t start;
 
 	symbols_elf_path(guest, elf, sizeof(elf));
