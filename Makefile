@@ -187,8 +187,9 @@ fuzz-stage06:
 .PHONY: check-fuzz-replay fuzz fuzz-stage05 fuzz-stage06
 
 # make bench: one table of what each stage costs (start-up, CPU time, memory, exits,
-# virtio-blk), each figure a ratio to a reference measured in the same run and place:
-# build/bench/results.md and results.svg (bench/Makefile says how). Figures only.
+# virtio-blk, stage09's Linux boot against QEMU's), each figure a ratio to a reference
+# measured in the same run and place: build/bench/results.md and results.svg
+# (bench/Makefile says how). Figures only.
 # check-bench runs each bench program once, briefly, to prove it works (no timing).
 bench: deps-ok
 	@tools/deps check bench

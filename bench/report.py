@@ -8,11 +8,13 @@ and whether the median meets it. It is printed, written as Markdown (results.md)
 and drawn (results.svg: each round a dot, on a log scale). Nothing is asserted.
 
     report.py --out DIR --where-kvm TEXT --where-blk TEXT
-              [--startup FILE] [--exits FILE] [--smp FILE] [--blk FILE] [--also FILE]
-              [--loadavg FILE] [--qemu-note TEXT]
+              [--startup FILE] [--exits FILE] [--smp FILE] [--blk FILE] [--boot FILE]
+              [--also FILE] [--loadavg FILE] [--qemu-note TEXT]
 
 --startup: bench/startup's lines; --exits: bench/exits's; --smp: bench/smp's; --blk: bench/blk's
-(stage06's virtio-blk). A file that is missing gives rows that say so.
+(stage06's virtio-blk); --boot: bench/startup --until's (stage09's Linux boot against QEMU),
+after a line "# where: TEXT". A file that is missing gives rows that say so; a --boot file
+without a round is an error (check-bench relies on it).
 """
 import argparse
 import math
@@ -29,8 +31,9 @@ class Row:
     """One line of the table: a figure, the VMM, its reference, the ratio per round."""
 
     def __init__(self, figure, vmm, reference, ratios=(), vmm_value="", ref_value="",
-                 goal="", met="", note="", spread_label="min..max"):
+                 goal="", met="", note="", spread_label="min..max", label=None):
         self.figure, self.vmm, self.reference = figure, vmm, reference
+        self.label = label  # the figure in a few words, for the plot (else short())
         self.ratios = list(ratios)
         self.vmm_value, self.ref_value = vmm_value, ref_value
         self.goal, self.met, self.note = goal, met, note
@@ -73,9 +76,10 @@ def goal_met(value, spread, goal_max=None, goal_min=None):
 # ---- bench/startup ----------------------------------------------------------------
 
 def read_startup(path):
-    """(times, memory): times[(vmm, round)] and times[("bare@" + vmm, round)] are the
-    timed run of vmm and the bare VMM's run paired with it, {measure: value};
-    memory[(vmm, round)] is {peak_kib, guest_kib, memory_kib}."""
+    """(times, memory): times[(vmm, round)] and times[(ref + "@" + vmm, round)] are the
+    timed run of vmm and the reference's run paired with it (the bare VMM's, or with
+    --until the first VMM's), {measure: value}; memory[(vmm, round)] is {peak_kib,
+    guest_kib, memory_kib}."""
     times, memory = {}, {}
     with open(path) as f:
         for line in f:
@@ -109,8 +113,8 @@ MEMORY_GOAL_KIB = 1024  # at most 1 MiB over the bare VMM
 
 def pairs(table, vmm, ref):
     """Per round, (vmm's value, ref's value), ref's taken in the same round: for the
-    bare VMM, its run paired with vmm's."""
-    ref_key = BARE + "@" + vmm if ref == BARE and (BARE + "@" + vmm, 1) in table else ref
+    reference startup pairs runs with, its run paired with vmm's."""
+    ref_key = ref + "@" + vmm if (ref + "@" + vmm, 1) in table else ref
     rounds = sorted(r for (v, r) in table if v == vmm and (ref_key, r) in table)
     return [(table[(vmm, r)], table[(ref_key, r)]) for r in rounds]
 
@@ -245,11 +249,54 @@ def blk_rows(path):
                         note="not measured")]
 
 
-def missing_stage_rows():
-    return [
-        Row("Linux boot to userspace", "stage09", "QEMU, same kernel and initrd",
-            note="no stage yet", goal="< 1.0x"),
-    ]
+# ---- bench/startup --until: stage09's Linux boot ------------------------------------
+
+# What each boot figure is, its label on the plot, and its goal against QEMU (issue 17).
+BOOT_FIGURES = [
+    ("until", "Linux boot to userspace: exec to /init's first line", "Linux boot to userspace",
+     1.0),
+    ("exit", "Linux boot: exec to exit, /init's power-off", "Linux boot to exit", None),
+    ("cpu", "Linux boot: CPU time, exec to exit (user + system)", "Linux boot CPU time", None),
+    ("memory_kib", "Linux boot: peak RSS minus guest RAM touched", "Linux boot memory", None),
+]
+WHERE_LINE = re.compile(r"^# where: (.*)")
+
+
+def boot_rows(path):
+    """The Linux boot's rows, and the sentence saying where it ran (the file's own)."""
+    figure = BOOT_FIGURES[0][1]
+    if not path or not os.path.exists(path):
+        return [Row(figure, "stage09-linux", "QEMU, same kernel and initrd", note="not measured",
+                    goal="< 1x")], None
+    with open(path) as f:
+        where = [m.group(1) for m in map(WHERE_LINE.match, f) if m]
+    times, memory = read_startup(path)
+    refs = {v.split("@")[0] for v, _ in times if "@" in v}
+    if len(refs) != 1:
+        sys.exit("report: %s: no boot rounds (a line 'time ROUND REF@VMM ...')" % path)
+    ref = refs.pop()
+    rounds = len({r for _, r in times})
+    rows = []
+    for key, figure, label, goal_max in BOOT_FIGURES:
+        table = memory if key == "memory_kib" else times
+        fmt = fmt_kib if key == "memory_kib" else fmt_ms
+        for vmm in vmms_of(times):
+            if vmm == ref:
+                continue
+            both = [(mine[key], theirs[key]) for mine, theirs in pairs(table, vmm, ref)]
+            ratios = [m / t for m, t in both if t > 0]
+            if not ratios:
+                continue
+            goal = met = ""
+            if goal_max is not None:
+                goal = "< %gx" % goal_max
+                met = goal_met(median(ratios), (min(ratios), max(ratios)), goal_max=goal_max)
+            rows.append(Row(figure, vmm, "QEMU" if ref == QEMU else ref, ratios,
+                            fmt(median(m for m, _ in both)), fmt(median(t for _, t in both)),
+                            goal, met, label=label))
+    sentence = "Linux boot (bench/startup --until, %d rounds): %s." % (
+        rounds, where[0] if where else "where not said")
+    return rows, sentence
 
 
 # ---- Output -------------------------------------------------------------------------
@@ -312,7 +359,7 @@ def svg_plot(rows, title):
             x, top + row_h * len(plotted) + 14, tick))
     for i, row in enumerate(plotted):
         y = top + row_h * i + row_h / 2
-        label = "%s: %s / %s" % (short(row.figure), row.vmm, row.reference)
+        label = "%s: %s / %s" % (row.label or short(row.figure), row.vmm, row.reference)
         svg.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (
             label_w - 8, y + 4, esc(label)))
         if getattr(row, "single_median", False):
@@ -355,6 +402,7 @@ def main():
     p.add_argument("--exits-stage", default="stage05-serial")
     p.add_argument("--smp")
     p.add_argument("--blk")
+    p.add_argument("--boot")
     p.add_argument("--also", help="another program's output, shown below the table")
     p.add_argument("--loadavg", help="/proc/loadavg as it was when the bench started")
     args = p.parse_args()
@@ -372,7 +420,8 @@ def main():
     rows += exits_rows(args.exits, args.exits_stage)
     rows += smp_rows(args.smp)
     rows += blk_rows(args.blk)
-    rows += missing_stage_rows()
+    more, boot_where = boot_rows(args.boot)
+    rows += more
 
     where = [
         "Where: start-up, CPU time, memory and exits: %s. virtio-blk: %s." % (
@@ -400,6 +449,8 @@ def main():
                 "cores, shared with whatever else runs here: these are TCG's figures, not "
                 "hardware's, for parallelism most of all; the ratio, both loops measured "
                 "alike, is what they are good for.")
+    if boot_where:
+        where.append(boot_where)
     if args.loadavg and os.path.exists(args.loadavg):
         with open(args.loadavg) as f:
             load = f.read().split()

@@ -4,23 +4,26 @@
  *
  * Each VMM is a command line that runs guests/tiny.asm: the guest's first exit prints
  * one byte ('k'), then it finishes (OUT 0xf4, then HLT). The first VMM given is the
- * reference (the bare VMM). Each round takes the VMMs in an order that rotates from
- * round to round, each of them:
+ * reference (the bare VMM). With --until TEXT, the guest is anything that prints TEXT
+ * on the VMM's stdout on its way (Linux's /init printing its first line): the
+ * reference is then whichever VMM comes first (QEMU, for stage09's Linux boot).
+ * Each round takes the VMMs in an order that rotates from round to round, each of them:
  *   - timed (run_timed()), paired with a timed run of the reference just before or
  *     after it (run_pair()): from just before execve() (stamped by the child itself)
- *     to the byte the first exit prints arriving on our pipe ("first exit"), and to
- *     the VMM's exit as wait4() sees it ("exit"); wait4() also gives its CPU time,
- *     user + system, all threads;
+ *     to the byte the first exit prints arriving on our pipe ("first_exit"), or with
+ *     --until to TEXT arriving whole ("until"), and to the VMM's exit as wait4() sees
+ *     it ("exit"); wait4() also gives its CPU time, user + system, all threads;
  *   - traced (run_traced()), not timed: its peak RSS, wait4()'s ru_maxrss (the
  *     kernel's count made exact at the exit: /proc/PID/status may lag behind it by a
  *     few dozen pages on some kernels), and how much of its guest RAM the VMM or KVM
  *     touched, the resident pages of the mapping of the VMM's guest RAM size.
  * Before the first round each VMM runs once, untimed, so that no round pays for a
  * first exec (the page cache). It prints one line per run: "time ROUND NAME ...",
- * "time ROUND bare@NAME ..." (the reference's run paired with NAME's), "memory ROUND
+ * "time ROUND REF@NAME ..." (the reference's run paired with NAME's), "memory ROUND
  * NAME ...", and asserts nothing: bench/report.py makes the table and the plot.
  *
- * usage: startup ROUNDS -- NAME RAM STATUS PROGRAM [ARG...] [-- NAME RAM STATUS ...]...
+ * usage: startup [--until TEXT] ROUNDS -- NAME RAM STATUS PROGRAM [ARG...]
+ *                [-- NAME RAM STATUS ...]...
  *   RAM     the size of the VMM's guest RAM mapping, in bytes (0x... is fine); a VMM
  *           that keeps part of its guest elsewhere (QEMU's BIOS ROM) adds it: BYTES+BYTES
  *   STATUS  the exit status that means the guest ran to its end
@@ -42,6 +45,7 @@
 
 #define VMMS_MAX 16
 #define EXPECTED_OUTPUT "k" /* what the tiny guest prints: its first exit */
+#define OUTPUT_MAX (256 * 1024) /* what we keep of a VMM's output: a Linux boot's log */
 #define SETTLE_US 20000 /* the pause after each pair of timed runs */
 
 struct vmm {
@@ -53,7 +57,7 @@ struct vmm {
 };
 
 struct timed {
-	double first_exit_s, exit_s, cpu_s;
+	double printed_s, exit_s, cpu_s; /* printed_s: the first exit's byte, or --until's TEXT */
 };
 
 struct memory {
@@ -62,6 +66,8 @@ struct memory {
 
 static char stderr_path[] = "/tmp/startup-stderr.XXXXXX";
 static double *exec_stamp; /* shared with the child: when it called execve() */
+static const char *until; /* --until TEXT, or NULL: the tiny guest's one byte */
+static char output[OUTPUT_MAX]; /* the output of the VMM that runs now */
 
 static double now_s(void)
 {
@@ -77,7 +83,13 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Says why a VMM's run is not a run of the tiny guest to its end, with its stderr. */
+/* Whether the VMM printed what its guest prints when it runs to its end. */
+static int expected_output(const char *out)
+{
+	return until ? strstr(out, until) != NULL : strcmp(out, EXPECTED_OUTPUT) == 0;
+}
+
+/* Says why a VMM's run is not a run of its guest to its end, with its stderr. */
 static void fail_run(const struct vmm *v, int wstatus, const char *out)
 {
 	char line[512];
@@ -89,7 +101,10 @@ static void fail_run(const struct vmm *v, int wstatus, const char *out)
 	else
 		fprintf(stderr, "startup: %s was killed by signal %d", v->name,
 			WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
-	fprintf(stderr, ", printed '%s' (expected '%s'); its stderr:\n", out, EXPECTED_OUTPUT);
+	size_t len = strlen(out);
+	const char *tail = len > 2000 ? out + len - 2000 : out; /* a boot log's end */
+	fprintf(stderr, ", printed '%s' (expected %s'%s'); its stderr:\n", tail,
+		until ? "output containing " : "", until ? until : EXPECTED_OUTPUT);
 	while (err && fgets(line, sizeof(line), err))
 		fprintf(stderr, "    %s", line);
 	exit(1);
@@ -125,45 +140,51 @@ static pid_t spawn(const struct vmm *v, int fds[2], int traced)
 	return pid;
 }
 
-/* Reads what the VMM prints to its end; *first_at: when the first byte came. */
+/*
+ * Reads what the VMM prints to its end; *first_at: when the first byte came, or with
+ * --until, when the whole of TEXT had come (it may arrive in pieces).
+ */
 static void read_output(int fd, char *out, size_t size, double *first_at)
 {
 	size_t used = 0;
-	char chunk[256];
+	char chunk[4096];
 	ssize_t n;
+	int seen = 0;
 
+	out[0] = '\0';
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			die("read");
-		if (used == 0 && first_at)
-			*first_at = now_s();
 		size_t take = (size_t)n < size - 1 - used ? (size_t)n : size - 1 - used;
 		memcpy(out + used, chunk, take);
 		used += take;
+		out[used] = '\0';
+		if (!seen && (until ? strstr(out, until) != NULL : used > 0)) {
+			seen = 1;
+			if (first_at)
+				*first_at = now_s();
+		}
 	}
-	out[used] = '\0';
 	close(fd);
 }
 
 static struct timed run_timed(const struct vmm *v)
 {
 	int fds[2], wstatus;
-	char out[64];
 	double first_at = 0;
 	struct rusage usage;
 
 	pid_t pid = spawn(v, fds, 0);
-	read_output(fds[0], out, sizeof(out), &first_at);
+	read_output(fds[0], output, sizeof(output), &first_at);
 	if (wait4(pid, &wstatus, 0, &usage) < 0)
 		die("wait4");
 	double exited_at = now_s();
-	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != v->status ||
-	    strcmp(out, EXPECTED_OUTPUT) != 0)
-		fail_run(v, wstatus, out);
+	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != v->status || !expected_output(output))
+		fail_run(v, wstatus, output);
 	struct timed t = {
-	    .first_exit_s = first_at - *exec_stamp,
+	    .printed_s = first_at - *exec_stamp,
 	    .exit_s = exited_at - *exec_stamp,
 	    .cpu_s = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
 		     (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6,
@@ -247,7 +268,6 @@ static void on_syscall(pid_t pid, struct guest_ram *ram, uint64_t *mmap_len)
 static struct memory run_traced(const struct vmm *v)
 {
 	int fds[2], wstatus, options_set = 0;
-	char out[64];
 	struct memory m = {0};
 	struct guest_ram ram = {.size = v->ram_size};
 	uint64_t mmap_len = 0;
@@ -281,10 +301,9 @@ static struct memory run_traced(const struct vmm *v)
 		if (ptrace(PTRACE_SYSCALL, pid, NULL, (void *)(intptr_t)signal) < 0)
 			die("PTRACE_SYSCALL");
 	}
-	read_output(fds[0], out, sizeof(out), NULL);
-	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != v->status ||
-	    strcmp(out, EXPECTED_OUTPUT) != 0)
-		fail_run(v, wstatus, out);
+	read_output(fds[0], output, sizeof(output), NULL);
+	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != v->status || !expected_output(output))
+		fail_run(v, wstatus, output);
 	if (ram.counted != 1) {
 		fprintf(stderr,
 			"startup: %s mapped %d regions of %" PRIu64
@@ -299,9 +318,9 @@ static struct memory run_traced(const struct vmm *v)
 
 static void print_timed(int round, const char *name, const char *paired_with, const struct timed *t)
 {
-	printf("time %d %s%s%s first_exit %.6f exit %.6f cpu %.6f\n", round, name,
-	       paired_with ? "@" : "", paired_with ? paired_with : "", t->first_exit_s, t->exit_s,
-	       t->cpu_s);
+	printf("time %d %s%s%s %s %.6f exit %.6f cpu %.6f\n", round, name, paired_with ? "@" : "",
+	       paired_with ? paired_with : "", until ? "until" : "first_exit", t->printed_s,
+	       t->exit_s, t->cpu_s);
 	fflush(stdout);
 }
 
@@ -356,12 +375,18 @@ static int parse_vmms(int argc, char **argv, struct vmm *vmms)
 int main(int argc, char **argv)
 {
 	struct vmm vmms[VMMS_MAX];
+
+	if (argc > 2 && strcmp(argv[1], "--until") == 0) {
+		until = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	int rounds = argc > 1 ? atoi(argv[1]) : 0;
 	int n = argc > 2 && strcmp(argv[2], "--") == 0 ? parse_vmms(argc - 2, argv + 2, vmms) : -1;
 
-	if (rounds < 1 || n < 1) {
-		fprintf(stderr, "usage: startup ROUNDS -- NAME RAM STATUS PROGRAM [ARG...] "
-				"[-- NAME RAM STATUS PROGRAM [ARG...]]...\n");
+	if (rounds < 1 || n < 1 || (until && *until == '\0')) {
+		fprintf(stderr, "usage: startup [--until TEXT] ROUNDS -- NAME RAM STATUS PROGRAM "
+				"[ARG...] [-- NAME RAM STATUS PROGRAM [ARG...]]...\n");
 		return 2;
 	}
 	exec_stamp = mmap(NULL, sizeof(*exec_stamp), PROT_READ | PROT_WRITE,
@@ -372,7 +397,8 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die(stderr_path);
 	close(fd);
-	printf("# startup: %d rounds; seconds from execve(), KiB\n", rounds);
+	printf("# startup: %d rounds; seconds from execve(), KiB%s%s%s\n", rounds,
+	       until ? "; until: '" : "", until ? until : "", until ? "' printed" : "");
 	for (int i = 0; i < n; i++)
 		run_timed(&vmms[i]); /* the warm-up: untimed */
 	for (int round = 1; round <= rounds; round++) {
