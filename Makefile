@@ -57,9 +57,15 @@ check-emulated-$(1): deps-ok test-deps-ok
 endef
 $(foreach d,$(STAGE_DIRS),$(eval $(call stage_rules,$(firstword $(subst -, ,$(d))),$(d))))
 
+# CHECK_DIRS: the stages whose native lane runs (default: all). Only a sanitized pass,
+# which proves no lanes, may take fewer (.ci/run).
+CHECK_DIRS   ?= $(STAGE_DIRS)
+CHECK_LEFT_OUT = $(filter-out $(CHECK_DIRS),$(STAGE_DIRS))
 check: deps-ok test-deps-ok
+	@$(if $(and $(CHECK_LEFT_OUT),$(if $(SANITIZE),,plain)),echo "make check: CHECK_DIRS \
+		leaves out $(CHECK_LEFT_OUT): only make check SANITIZE=1 may" >&2; exit 2)
 	@rm -rf $(LANES) && mkdir -p $(LANES)
-	@status=0; for d in $(STAGE_DIRS); do start=$$SECONDS; \
+	@status=0; for d in $(CHECK_DIRS); do start=$$SECONDS; \
 		( $(call native_lane,$$d) ) || status=1; echo "== $$d: $$((SECONDS - start)) s"; done; \
 	$(if $(and $(SANITIZE),$(if $(strip $(SANITIZE_EMULATED_DIRS)),,none)), \
 	echo "emulated x86 lane: none asked for (SANITIZE_EMULATED_DIRS is empty)";, \
@@ -96,7 +102,10 @@ SANITIZE_EMULATED_DIRS ?= $(EMULATED_DIRS)
 # loses updates only there), in a boot of their own; 1 for the others, whose tests run
 # one vCPU. EMULATED_SMP=N: one boot, every stage on N CPUs. (With 2 CPUs the host used
 # to hang, until host-init kept two VMs open: see hold_kvm_keys in tools/host-init.c.)
-EMULATED_PARALLEL_DIRS := $(filter stage07-%,$(STAGE_DIRS))
+# stage09-linux boots Linux on 2 vCPUs there too: in a 1-CPU host such a boot stopped for
+# good twice in about 25 (2026-12-02, the host's own timeouts never fired), always with
+# 2 vCPUs or a VMM's threads on the one CPU; none of its boots in a 2-CPU host did.
+EMULATED_PARALLEL_DIRS := $(filter stage07-% stage09-%,$(STAGE_DIRS))
 EMULATED_DIRS_2 = $(if $(EMULATED_SMP),,$(filter $(EMULATED_PARALLEL_DIRS),$(EMULATED_DIRS)))
 EMULATED_DIRS_1 = $(filter-out $(EMULATED_DIRS_2),$(EMULATED_DIRS))
 # SANITIZE=1: the ASan + UBSan builds instead, dynamic, each at the path it has here (its
