@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define NO_DEVICE "no memory and no device"
+#define NOT_A_REGISTER "no PL011 register for that access (each is 32 bits, at a multiple of 4)"
 
 /* book:begin report */
 /* MMIO data travels in kvm_run as the bytes of the access: little-endian, as the guest is. */
@@ -51,8 +52,8 @@ static enum after_exit report_mmio(struct vm *vm, uint8_t *data, unsigned len, b
  * reads give all ones, writes are dropped, and we say so once per address (for
  * the first few).
  */
-enum after_exit unknown_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
-			     bool is_write, const char *what)
+static enum after_exit unknown_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
+				    bool is_write, const char *what)
 {
 	if (!is_write)
 		memset(data, 0xff, len);
@@ -86,7 +87,9 @@ enum after_exit mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigne
 			    bool is_write)
 {
 	if (serial_owns(addr))
-		return serial_mmio(vm, addr, data, len, is_write);
+		return serial_mmio(vm, addr, data, len, is_write)
+			   ? RESUME_GUEST
+			   : unknown_mmio(vm, addr, data, len, is_write, NOT_A_REGISTER);
 	if (is_report(addr))
 		return report_mmio(vm, data, len, is_write);
 	if (disk_owns(vm, addr))

@@ -79,8 +79,6 @@ static void refill(struct serial *s)
 /* book:end refill */
 
 /* book:begin uart-mmio */
-#define NOT_A_REGISTER "no PL011 register for that access (each is 32 bits, at a multiple of 4)"
-
 bool serial_owns(uint64_t addr)
 {
 	return addr >= PL011_BASE && addr - PL011_BASE < PL011_SIZE;
@@ -88,20 +86,19 @@ bool serial_owns(uint64_t addr)
 
 /*
  * A guest access to the UART's page. Its registers are 32 bits wide: an access
- * must start at one and stay within it (a byte store to UARTDR is fine). One
- * that starts in the middle of a register, or at an offset where there is none
- * (or a write to a register that is read-only), is reported once per address,
- * and otherwise treated as an access to no device.
+ * must start at one and stay within it (a byte store to UARTDR is fine). Returns
+ * false for one that starts in the middle of a register, or at an offset where
+ * there is none (or a write to a register that is read-only): devices.c reports
+ * it once per address, and otherwise treats it as an access to no device.
  */
-enum after_exit serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
-			    bool is_write)
+bool serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_write)
 {
 	struct serial *s = &vm->uart0;
 	uint32_t offset = (uint32_t)(addr - PL011_BASE), value = 0;
 	bool known;
 
 	if (offset % 4 != 0 || len > 4)
-		return unknown_mmio(vm, addr, data, len, is_write, NOT_A_REGISTER);
+		return false;
 	pthread_mutex_lock(&s->lock);
 	if (is_write) {
 		memcpy(&value, data, len);
@@ -112,7 +109,7 @@ enum after_exit serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigne
 	}
 	refill(s); /* a read of UARTDR made room; a write to UARTCR may have raised RTS */
 	pthread_mutex_unlock(&s->lock);
-	return known ? RESUME_GUEST : unknown_mmio(vm, addr, data, len, is_write, NOT_A_REGISTER);
+	return known;
 }
 /* book:end uart-mmio */
 

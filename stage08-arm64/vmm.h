@@ -334,8 +334,6 @@ int vcpu_mp_state(struct vcpu *vcpu, uint32_t *state);
 void vcpu_destroy(struct vcpu *vcpu);
 
 /* devices.c */
-enum after_exit unknown_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
-			     bool is_write, const char *what);
 enum after_exit mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
 			    bool is_write);
 
@@ -350,8 +348,7 @@ enum run_outcome vm_run(struct vm *vm);
 /* serial.c */
 void serial_init(struct vm *vm);
 bool serial_owns(uint64_t addr);
-enum after_exit serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len,
-			    bool is_write);
+bool serial_mmio(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_write);
 int serial_start_input(struct vm *vm, int fd);
 bool serial_feed(struct vm *vm, const uint8_t *bytes, size_t len);
 void serial_stop_input(struct vm *vm);
