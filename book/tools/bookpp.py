@@ -41,6 +41,10 @@ MARKER = re.compile(r"book:(begin|end)\b")
 GOOD_MARKER = re.compile(r"(/\*|//|;|#|@|--)\s*book:(begin|end)\s+([A-Za-z0-9_.-]+)\s*(\*/)?\s*$")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
 MASK = "{...}"
+# How a mask looks in the HTML: a marked gap, not the checker's syntax. It keeps the
+# mask's five columns, so that columns of output stay aligned; book.css draws it.
+VARIES_NOTE = "differs from run to run and from machine to machine"
+VARIES = f'<span class="varies" title="{VARIES_NOTE}">\u2026</span>'
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # What prose linking leaves alone: code spans, links and bracketed spans, HTML tags.
 PROTECTED = re.compile(r"(`+)[\s\S]*?\1|!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]"
@@ -308,7 +312,8 @@ class Book:
                 if meant:
                     self.error(chapter, number, f"unknown directive '{word.group(1)}': "
                                f"did you mean '{meant[0]}'?")
-                out.append(re.sub(r"\]\((\d\d-[^)#\s]*)\.md\b", r"](\1.html", line))
+                line = re.sub(r"\]\((\d\d-[^)#\s]*)\.md\b", r"](\1.html", line)
+                out.append(line.replace("`" + MASK + "`", VARIES))  # prose naming the mask
             i += 1
         return out
 
@@ -434,7 +439,7 @@ class Book:
             self.error(chapter, j + 2, "run: the block must start with a '$ command' line")
         else:
             self.runs.append((chapter, j + 2, block))
-        out += code_block(block, "console", None)
+        out += console_block(block)
         return end + 1
 
     def run_all(self, ci=False):
@@ -639,6 +644,17 @@ def code_block(body, language, caption):
     if caption is None:
         return ["", *block, ""]
     return ["", "::: {.listing}", caption, "", *block, ":::", ""]
+
+
+def console_block(body):
+    """A run block: as code_block, but with each {...} shown as the VARIES marker, which
+    only raw HTML can put inside a <pre> (the same <pre> pandoc makes for a console block)."""
+    if not any(MASK in line for line in body):
+        return code_block(body, "console", None)
+    text = "\n".join(VARIES.join(html.escape(p, quote=False) for p in line.split(MASK))
+                     for line in body)
+    fence = code_block(body, "", None)[1]  # longer than any run of backticks in the block
+    return ["", fence + "{=html}", f'<pre class="console"><code>{text}</code></pre>', fence, ""]
 
 
 def diff_sections(lines):

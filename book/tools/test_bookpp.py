@@ -293,6 +293,18 @@ class BookppTest(unittest.TestCase):
         self.edit("book/01-demo.md", "took {...} ms", "took 12 ms")
         self.assertProblem("-took 12 ms\n+took ")
 
+    def test_a_mask_is_shown_as_a_marked_gap(self):
+        self.edit("book/01-demo.md", "<!-- diff:", "Each `{...}` varies.\n\n<!-- diff:")
+        pages, errors = self.run_book()
+        self.assertEqual(errors, "")
+        chapter = "\n".join(pages["book/01-demo.md"])
+        varies = '<span class="varies" title="differs from run to run and from machine to ' \
+                 'machine">\u2026</span>'
+        self.assertIn('```{=html}\n<pre class="console"><code>$ sh stage01-demo/hello.sh\n'
+                      f'hello from the demo\ntook {varies} ms</code></pre>\n```', chapter)
+        self.assertIn(f"Each {varies} varies.", chapter)
+        self.assertNotIn("{...}", chapter)
+
     def add_emulated_runs(self):
         """Tools that record, batch and replay, and a chapter whose blocks use them."""
         self.write("tools/emulated-run", FAKE_EMULATED_RUN)
@@ -464,6 +476,7 @@ class BookppTest(unittest.TestCase):
         self.assertIn('href="02-more.html">More →', page)
         self.assertIn('class="sourceCode c"', page)
         self.assertIn('<img src="diagrams/map.svg"', page)
+        self.assertIn('took <span class="varies" title="differs from run to run', page)
         self.assertTrue(os.path.exists(os.path.join(out, "diagrams", "map.svg")))
         with open(os.path.join(out, "index.html")) as f:
             self.assertIn('<a href="01-demo.html">Demo chapter</a>', f.read())
