@@ -39,6 +39,8 @@ LOOKS_LIKE_DIRECTIVE = re.compile(r"^<!--\s*([A-Za-z]+)\b.*-->\s*$")
 KNOWN = ["listing", "diff", "diagram", "run", "terms"]
 MARKER = re.compile(r"book:(begin|end)\b")
 GOOD_MARKER = re.compile(r"(/\*|//|;|#|@|--)\s*book:(begin|end)\s+([A-Za-z0-9_.-]+)\s*(\*/)?\s*$")
+# A Markdown image, ![alt](path "title"): its path.
+IMAGE = re.compile(r"!\[[^\]]*\]\(\s*([^)\s]+)")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*(.*)$")
 MASK = "{...}"
 # How a mask looks in the HTML: a marked gap, not the checker's syntax. It keeps the
@@ -66,6 +68,7 @@ class Book:
         self.used = set()  # (path, region) pairs that chapters include
         self.diffed = set()  # diffs chapters include: "stageNN-name" or "stageNN-name/file"
         self.diagrams = {}  # diagram name -> (chapter, line) of its first use
+        self.images = set()  # files under book/ that chapters show as images: copied to the HTML
         self.runs = []  # (chapter, line, lines of the expected transcript)
         self.waiting = set()  # directories whose chapter is not written yet
         self.glossary = {}  # anchor -> (glossary chapter, its terms), from <!-- terms: -->
@@ -312,10 +315,23 @@ class Book:
                 if meant:
                     self.error(chapter, number, f"unknown directive '{word.group(1)}': "
                                f"did you mean '{meant[0]}'?")
+                self.check_images(chapter, number, line)
                 line = re.sub(r"\]\((\d\d-[^)#\s]*)\.md\b", r"](\1.html", line)
                 out.append(line.replace("`" + MASK + "`", VARIES))  # prose naming the mask
             i += 1
         return out
+
+    def check_images(self, chapter, number, line):
+        """A Markdown image with a path relative to book/ must be there; the HTML gets a copy."""
+        for path in IMAGE.findall(line):
+            if re.match(r"^[a-z]+:|^/", path):
+                continue  # a URL or an absolute path: not the book's to check
+            if ".." in path.split("/"):
+                self.error(chapter, number, f"image: {path} is outside book/")
+            elif not self.exists(f"book/{path}"):
+                self.error(chapter, number, f"image: no book/{path}")
+            else:
+                self.images.add(path)
 
     def terms(self, chapter, number, arg):
         """<!-- terms: A, B --> under a glossary heading: shows nothing (see scan_terms)."""
@@ -839,6 +855,9 @@ def build_html(book, pages, outdir):
     for name in ("book.css", "search.js"):
         if os.path.exists(os.path.join(here, name)):
             shutil.copy(os.path.join(here, name), outdir)
+    for path in book.images:
+        os.makedirs(os.path.dirname(os.path.join(outdir, path)), exist_ok=True)
+        shutil.copy(os.path.join(here, path), os.path.join(outdir, path))
     for name in book.diagrams:
         svg = os.path.join(outdir, "diagrams", name + ".svg")
         dot = subprocess.run(["dot", "-Tsvg", "-o", svg], input=book.diagram_source(name),

@@ -86,7 +86,10 @@ took {...} ms
 <!-- diff: stage02-demo/main.c -->
 
 <!-- diagram: map The memory map -->
+
+![The rounds, measured](figures/rounds.svg)
 """,
+    "book/figures/rounds.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
     "book/02-more.md": "# More\n\nSee [the demo](01-demo.md).\n",
 }
 
@@ -389,6 +392,12 @@ class BookppTest(unittest.TestCase):
         self.assertProblem("book/diagrams/map.dot:1: {{stage01-demo/main.c:STACK_BOTTOM}}: "
                            "no #define/equ STACK_BOTTOM")
 
+    def test_an_image_must_be_in_book(self):
+        self.edit("book/01-demo.md", "figures/rounds.svg", "figures/round.svg")
+        self.assertProblem("book/01-demo.md:25: image: no book/figures/round.svg")
+        self.edit("book/01-demo.md", "figures/round.svg", "../stage01-demo/main.c")
+        self.assertProblem("book/01-demo.md:25: image: ../stage01-demo/main.c is outside book/")
+
     def test_typo_in_a_directive(self):
         self.edit("book/01-demo.md", "<!-- listing: guest", "<!-- lisitng: guest")
         self.assertProblem("book/01-demo.md:5: unknown directive 'lisitng': did you mean "
@@ -478,6 +487,8 @@ class BookppTest(unittest.TestCase):
         self.assertIn('<img src="diagrams/map.svg"', page)
         self.assertIn('took <span class="varies" title="differs from run to run', page)
         self.assertTrue(os.path.exists(os.path.join(out, "diagrams", "map.svg")))
+        self.assertIn('<img src="figures/rounds.svg"', page)
+        self.assertTrue(os.path.exists(os.path.join(out, "figures", "rounds.svg")))
         with open(os.path.join(out, "index.html")) as f:
             self.assertIn('<a href="01-demo.html">Demo chapter</a>', f.read())
 
