@@ -265,6 +265,79 @@ START_TEST(memory_goes_through_the_guests_translation)
 }
 END_TEST
 
+/* ---- --gdb=stdio end to end: a GDB session's packets, written by the test, on stdin. */
+
+/* Appends "$data#cs" to the session. */
+static void packet(char *session, size_t size, const char *data)
+{
+	unsigned sum = 0;
+
+	for (const char *c = data; *c; c++)
+		sum += (unsigned char)*c;
+	size_t n = strlen(session);
+	snprintf(session + n, size - n, "$%s#%02x", data, sum & 0xff);
+}
+
+/* The reply to the n-th packet (0 first): the n-th "$...#" in what the VMM printed. */
+static const char *reply(const char *out, unsigned n, char *buf, size_t size)
+{
+	const char *p = out;
+
+	for (unsigned i = 0; p && i <= n; i++) {
+		p = strchr(p, '$');
+		if (p && i < n)
+			p++;
+	}
+	ck_assert_msg(p != NULL, "no reply %u in:\n%s", n, out);
+	const char *end = strchr(p, '#');
+	ck_assert_ptr_nonnull(end);
+	snprintf(buf, size, "%.*s", (int)(end - p - 1), p + 1);
+	return buf;
+}
+
+/*
+ * What `gdb -batch` does with "break *0x40000008", "continue", "p $x0", "stepi",
+ * "x/wx 0x40100000", "continue", on poweroff.bin: break (Z0, or Z1 for hbreak),
+ * continue to it, read x0 and pc, step twice, read the word the guest stored,
+ * continue to the end. Acks off first, as GDB does.
+ */
+static void gdb_session(const char *z)
+{
+	static char out[16384];
+	char in[1024] = "", buf[256], x0[32];
+
+	packet(in, sizeof(in), "QStartNoAckMode");
+	strcat(in, "+"); /* the ack of the stub's "OK" */
+	const char *const ask[] = {z, "c", "p0", "p20", "s", "s", "p20", "m40100000,4", "c"};
+	for (size_t i = 0; i < sizeof(ask) / sizeof(ask[0]); i++)
+		packet(in, sizeof(in), ask[i]);
+	int status = run_vmm_input(in, out, sizeof(out), "--gdb=stdio", guest_path("poweroff.bin"));
+	ck_assert_msg(status == 0, "exit status %d:\n%s", status, out);
+	ck_assert_str_eq(reply(out, 0, buf, sizeof(buf)), "OK"); /* QStartNoAckMode */
+	ck_assert_str_eq(reply(out, 1, buf, sizeof(buf)), "OK"); /* the breakpoint */
+	ck_assert_str_eq(reply(out, 2, buf, sizeof(buf)), "T05"); /* stopped at it: SIGTRAP */
+	snprintf(x0, sizeof(x0), "%s", reply(out, 3, buf, sizeof(buf))); /* PSCI's version */
+	ck_assert_str_eq(reply(out, 4, buf, sizeof(buf)), "0800004000000000"); /* pc */
+	ck_assert_str_eq(reply(out, 5, buf, sizeof(buf)), "T05"); /* ldr x1, =VERSION_ADDR */
+	ck_assert_str_eq(reply(out, 6, buf, sizeof(buf)), "T05"); /* str w0, [x1] */
+	ck_assert_str_eq(reply(out, 7, buf, sizeof(buf)), "1000004000000000"); /* pc */
+	x0[8] = '\0'; /* w0's 4 bytes, as stored */
+	ck_assert_str_eq(reply(out, 8, buf, sizeof(buf)), x0);
+	ck_assert_str_eq(reply(out, 9, buf, sizeof(buf)), "W00"); /* to the end */
+}
+
+START_TEST(gdb_breaks_continues_reads_steps_and_runs_to_the_end)
+{
+	gdb_session("Z0,40000008,4"); /* a BRK in guest memory */
+}
+END_TEST
+
+START_TEST(gdb_stops_at_a_hardware_breakpoint)
+{
+	gdb_session("Z1,40000008,4"); /* DBGBVR0_EL1 */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create(TEST_STAGE "/debug");
@@ -272,6 +345,7 @@ int main(void)
 	TCase *packets = tcase_create("gdb-packets");
 
 	tcase_set_timeout(step, 120);
+	tcase_set_timeout(packets, 120); /* two of them run the VMM */
 	suite_add_tcase(s, step);
 	tcase_add_kvm_test(step, step_traces_every_instruction_and_what_it_changed);
 	tcase_add_kvm_test(step, step_n_shows_n_instructions_then_runs_on);
@@ -284,5 +358,7 @@ int main(void)
 	tcase_add_kvm_test(packets, z0_writes_a_brk_that_gdb_never_reads);
 	tcase_add_kvm_test(packets, z1_takes_the_breakpoints_kvm_has_and_refuses_one_more);
 	tcase_add_kvm_test(packets, memory_goes_through_the_guests_translation);
+	tcase_add_kvm_test(packets, gdb_breaks_continues_reads_steps_and_runs_to_the_end);
+	tcase_add_kvm_test(packets, gdb_stops_at_a_hardware_breakpoint);
 	return run_suite(s);
 }
