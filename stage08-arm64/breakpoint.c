@@ -28,7 +28,6 @@ struct breakpoint *breakpoint_at(struct debugger *dbg, uint64_t va)
 	return bp ? bp : find(dbg->hw, dbg->hw_count, va);
 }
 
-/* book:begin brk */
 /* The BRK goes where the guest's translation maps the address now; its instruction is kept. */
 static int write_brk(struct vcpu *vcpu, struct breakpoint *bp)
 {
@@ -63,7 +62,6 @@ static void erase_brk(struct vcpu *vcpu, struct breakpoint *bp)
 	}
 	bp->in_memory = false;
 }
-/* book:end brk */
 
 /* Z0 or Z1: 0, or -1 with vm->error saying why (all breakpoint registers taken...). */
 int breakpoint_insert(struct vcpu *vcpu, enum breakpoint_kind kind, uint64_t va)

@@ -79,7 +79,6 @@ void debug_usage(FILE *out)
 		DEFAULT_GDB_PORT, DEFAULT_GDB_PORT);
 }
 
-/* book:begin guest-debug */
 /*
  * KVM_SET_GUEST_DEBUG: what makes the vCPU stop with KVM_EXIT_DEBUG. SINGLESTEP
  * sets MDSCR_EL1.SS and PSTATE.SS for the guest behind its back: after one
@@ -103,9 +102,7 @@ int debug_set_control(struct vcpu *vcpu, uint32_t control)
 	dbg->control = control;
 	return 0;
 }
-/* book:end guest-debug */
 
-/* book:begin resume */
 /*
  * Go on from a stop: one instruction (GDB's step), or until a breakpoint. A
  * breakpoint stops the vCPU before its instruction, and arm64 has no flag to
@@ -142,7 +139,6 @@ bool debug_breakpoint_hit(struct vcpu *vcpu, uint64_t pc)
 
 	return ec == ESR_EC_BRK64 || ec == ESR_EC_BREAKPT_LOW || breakpoint_at(vcpu->debug, pc);
 }
-/* book:end resume */
 
 /* The stack pointer in use: SP_EL1 at EL1h (PSTATE.M bit 0, SPSel, set), else SP_EL0. */
 uint64_t current_sp(const struct kvm_regs *r)
@@ -301,7 +297,6 @@ int debug_start(struct vcpu *vcpu, struct debugger *dbg, const char *guest)
 	return gdb_start(vcpu, dbg);
 }
 
-/* book:begin debug-exit */
 /* KVM_EXIT_DEBUG: the vCPU stopped after a single step or at a breakpoint. */
 enum after_exit debug_handle_exit(struct vcpu *vcpu)
 {
@@ -318,7 +313,6 @@ enum after_exit debug_handle_exit(struct vcpu *vcpu)
 		return STOP_WITH_ERROR;
 	return RESUME_GUEST;
 }
-/* book:end debug-exit */
 
 /* After the run: say how it ended, to the trace or to GDB. */
 enum run_outcome debug_finish(struct vcpu *vcpu, enum run_outcome outcome)

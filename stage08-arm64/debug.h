@@ -56,7 +56,6 @@ struct symbols {
 #define DBGBCR_PMC_EL1_EL0 (3u << 1)
 #define DBGBCR_BAS_A64 (0xfu << 5)
 
-/* book:begin breakpoint */
 #define SW_BREAKPOINTS_MAX 32 /* BRKs: as many as we care to keep */
 #define HW_BREAKPOINTS_MAX KVM_ARM_MAX_DBG_REGS /* the most kvm_guest_debug_arch holds (16) */
 
@@ -70,7 +69,6 @@ struct breakpoint {
 	uint32_t saved; /* software, with BRK: the instruction the BRK replaced */
 	bool in_memory; /* software: the BRK is written there */
 };
-/* book:end breakpoint */
 
 /* What the debugger does, from the command line, and its state while the guest runs. */
 struct debugger {

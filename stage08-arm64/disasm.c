@@ -9,7 +9,6 @@
 
 #include <capstone/capstone.h>
 
-/* book:begin disassemble */
 /* One instruction as text; returns its length, or 0 if Capstone cannot decode it. */
 int disassemble(const uint8_t *code, size_t len, uint64_t address, char *text, size_t text_size)
 {
@@ -29,4 +28,3 @@ int disassemble(const uint8_t *code, size_t len, uint64_t address, char *text, s
 	cs_close(&handle);
 	return size;
 }
-/* book:end disassemble */

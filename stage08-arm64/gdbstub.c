@@ -30,13 +30,11 @@
  * "org.gnu.gdb.aarch64.core": x0-x30, sp, pc, cpsr (PSTATE, as SPSR lays it
  * out). The floating-point registers are another, optional, feature: left out.
  */
-/* book:begin registers */
 #define GPRS 31 /* x0-x30: numbers 0-30 */
 #define REG_NUM_SP 31
 #define REG_NUM_PC 32
 #define REG_NUM_CPSR 33
 #define REG_COUNT 34
-/* book:end registers */
 
 struct gdb_session {
 	struct rsp rsp;
@@ -238,7 +236,6 @@ static void write_memory(struct vcpu *vcpu, struct gdb_session *g, const char *a
 
 /* ---- Breakpoints: Z0 (software) and Z1 (hardware) ADDRESS,KIND; z0 and z1 remove. */
 
-/* book:begin z-packets */
 static void breakpoint(struct vcpu *vcpu, struct gdb_session *g, const char *packet)
 {
 	unsigned long long address;
@@ -258,7 +255,6 @@ static void breakpoint(struct vcpu *vcpu, struct gdb_session *g, const char *pac
 		fprintf(vcpu->vm->log, "vmm: gdb: %s\n", vcpu->vm->error);
 	snprintf(g->reply, sizeof(g->reply), done == 0 ? "OK" : "E01");
 }
-/* book:end z-packets */
 
 /* ---- The session */
 
@@ -377,7 +373,6 @@ static int handle_packet(struct vcpu *vcpu, struct gdb_session *g, int signal)
 	return -1; /* reply and read on */
 }
 
-/* book:begin serve */
 /* The guest is stopped: answer GDB until it says go on (or goes away). */
 static enum serve_result serve(struct vcpu *vcpu, struct debugger *dbg, int signal, bool reply_stop)
 {
@@ -412,7 +407,6 @@ static enum serve_result serve(struct vcpu *vcpu, struct debugger *dbg, int sign
 			    true; /* from the next packet on: after our "OK" was acked */
 	}
 }
-/* book:end serve */
 
 /* After GDB said c, s or D: how the vCPU should run until the next stop. */
 static int resume(struct vcpu *vcpu, struct debugger *dbg, enum serve_result result)
@@ -516,7 +510,6 @@ const char *gdb_answer(struct vcpu *vcpu, struct debugger *dbg, const char *pack
 	return dbg->session->reply;
 }
 
-/* book:begin gdb-stopped */
 /* KVM_EXIT_DEBUG: a step GDB asked for, a breakpoint, or a step on the way to one. */
 enum after_exit gdb_stopped(struct vcpu *vcpu, struct debugger *dbg)
 {
@@ -536,7 +529,6 @@ enum after_exit gdb_stopped(struct vcpu *vcpu, struct debugger *dbg)
 		return STOP_WITH_ERROR;
 	return RESUME_GUEST;
 }
-/* book:end gdb-stopped */
 
 /* The run ended: GDB hears how, and may still look at the vCPU, until it goes. */
 void gdb_finish(struct vcpu *vcpu, struct debugger *dbg, enum run_outcome outcome)

@@ -57,7 +57,6 @@ static void changes_of(char *out, size_t size, const struct kvm_regs *r0, const 
 		append(out, size, n, " %s=0x%llx", "pstate", r1->regs.pstate);
 }
 
-/* book:begin step-line */
 /* The pending instruction's line; with `after`, the registers it changed. */
 static void print_instruction(FILE *out, struct debugger *dbg, const struct kvm_regs *after)
 {
@@ -83,7 +82,6 @@ static void print_instruction(FILE *out, struct debugger *dbg, const struct kvm_
 		fprintf(out, "%08llx  %s  %s\n", (unsigned long long)pc, bytes, text);
 	t->shown++;
 }
-/* book:end step-line */
 
 /* The vCPU is stopped before an instruction: keep what it is and the state before it. */
 static void note_next(struct vcpu *vcpu, struct step_trace *t, const struct kvm_regs *r)
@@ -114,7 +112,6 @@ int step_start(struct vcpu *vcpu, struct debugger *dbg)
 	return debug_set_control(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
 }
 
-/* book:begin step-after */
 /* KVM_EXIT_DEBUG after a single step: print the instruction that just completed, note the next. */
 int step_after_instruction(struct vcpu *vcpu, struct debugger *dbg)
 {
@@ -150,7 +147,6 @@ int step_after_instruction(struct vcpu *vcpu, struct debugger *dbg)
 	note_next(vcpu, t, &r);
 	return 0;
 }
-/* book:end step-after */
 
 /* The run ended: the instruction it ended on never completed (PSCI's SYSTEM_OFF, a fault). */
 void step_finish(struct vcpu *vcpu, struct debugger *dbg, enum run_outcome outcome)
