@@ -311,7 +311,9 @@ static void gdb_session(const char *z)
 	const char *const ask[] = {z, "c", "p0", "p20", "s", "s", "p20", "m40100000,4", "c"};
 	for (size_t i = 0; i < sizeof(ask) / sizeof(ask[0]); i++)
 		packet(in, sizeof(in), ask[i]);
-	int status = run_vmm_input(in, out, sizeof(out), "--gdb=stdio", guest_path("poweroff.bin"));
+	/* --timeout: should the breakpoint not stop it, the guest runs into an exception loop */
+	int status = run_vmm_input(in, out, sizeof(out), "--timeout", "60", "--gdb=stdio",
+				   guest_path("poweroff.bin"));
 	ck_assert_msg(status == 0, "exit status %d:\n%s", status, out);
 	ck_assert_str_eq(reply(out, 0, buf, sizeof(buf)), "OK"); /* QStartNoAckMode */
 	ck_assert_str_eq(reply(out, 1, buf, sizeof(buf)), "OK"); /* the breakpoint */
@@ -338,6 +340,44 @@ START_TEST(gdb_stops_at_a_hardware_breakpoint)
 }
 END_TEST
 
+/*
+ * Debian's GDB itself (gdb-minimal for arm64: in the emulated host, carried in by
+ * emulated-check.sh), in batch mode, on compute.bin and its labels (compute.elf):
+ * break at a label, continue, read registers, step, a hardware breakpoint at
+ * another label, read memory, continue to the end. Asserts what GDB printed.
+ */
+START_TEST(gdb_itself_breaks_steps_reads_and_runs_to_the_end)
+{
+	static char out[65536];
+	char elf[4096], target[8192];
+	const char *guest = guest_path("compute.bin");
+
+	symbols_elf_path(guest, elf, sizeof(elf));
+	snprintf(target, sizeof(target), "target remote | %s --cpus 1 --timeout 60 --gdb=stdio %s",
+		 VMM_BINARY, guest);
+	int status = run_program(
+	    "gdb", out, sizeof(out), "-nx", "-batch", "-ex", "set confirm off", "-ex",
+	    "set pagination off", elf, "-ex", target, "-ex", "break step", "-ex", "continue", "-ex",
+	    "print/x $pc", "-ex", "print $x2", "-ex", "stepi", "-ex", "print/x $pc", "-ex",
+	    "print $x3", "-ex", "delete", "-ex", "hbreak power_off", "-ex", "continue", "-ex",
+	    "x/gx 0x40100000", "-ex", "print/x $x19", "-ex", "continue");
+
+	ck_assert_msg(status == 0, "gdb exit status %d; it printed:\n%s", status, out);
+	assert_contains(out, "Breakpoint 1 at 0x4000000c");
+	assert_contains(out, "Breakpoint 1, 0x000000004000000c in step ()");
+	assert_contains(out, "$1 = 0x4000000c\n");
+	assert_contains(out, "$2 = 90\n"); /* x2 = N, the loop's first time round */
+	assert_contains(out, "$3 = 0x40000010\n"); /* one instruction on */
+	assert_contains(out, "$4 = 1\n"); /* add x3, x0, x1: fib(0) + fib(1) */
+	assert_contains(out, "Hardware assisted breakpoint 2 at 0x400001bc");
+	assert_contains(out, "in power_off ()");
+	/* RESULT_ADDR: fib(90), stored by the guest; x19 holds it too */
+	assert_contains(out, "0x40100000:\t0x27f80ddaa1ba7878\n");
+	assert_contains(out, "$5 = 0x27f80ddaa1ba7878\n");
+	assert_contains(out, "[Inferior 1 (Remote target) exited normally]");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create(TEST_STAGE "/debug");
@@ -360,5 +400,6 @@ int main(void)
 	tcase_add_kvm_test(packets, memory_goes_through_the_guests_translation);
 	tcase_add_kvm_test(packets, gdb_breaks_continues_reads_steps_and_runs_to_the_end);
 	tcase_add_kvm_test(packets, gdb_stops_at_a_hardware_breakpoint);
+	tcase_add_kvm_test(packets, gdb_itself_breaks_steps_reads_and_runs_to_the_end);
 	return run_suite(s);
 }
