@@ -66,7 +66,8 @@ void debug_usage(FILE *out)
 {
 	fprintf(out,
 		"\n"
-		"Debugging the guest (`make` builds GUEST.elf beside GUEST.bin, with its labels):\n"
+		"Debugging the guest (`make` builds GUEST.elf beside GUEST.bin,\n"
+		"with its labels):\n"
 		"  --step            print every instruction the guest executes (to stderr):\n"
 		"                    address, bytes, disassembly, the registers it changed\n"
 		"  --step=N          only the first N instructions, then run on\n"
