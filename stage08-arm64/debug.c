@@ -115,12 +115,15 @@ int debug_set_control(struct vcpu *vcpu, uint32_t control)
 int debug_resume(struct vcpu *vcpu, bool single_step)
 {
 	struct debugger *dbg = vcpu->debug;
-	uint32_t control = 0;
+	uint32_t control = 0, insn = 0;
 	uint64_t pc;
 
 	if (vcpu_get_reg(vcpu, REG_PC, &pc) < 0)
 		return -1;
-	if (single_step || breakpoint_at(dbg, pc)) {
+	debug_read_virtual(vcpu, pc, (uint8_t *)&insn, sizeof(insn));
+	/* One step, without USE_SW_BP: off a breakpoint of ours (its BRK lifted), or
+	   over a BRK of the guest's own, which then goes to the guest's vector. */
+	if (single_step || breakpoint_at(dbg, pc) || (insn & BRK_MASK) == BRK_0) {
 		breakpoint_lift(vcpu, pc);
 		return debug_set_control(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
 	}

@@ -46,6 +46,7 @@ struct symbols {
 #define ESR_EC_BRK64 0x3c /* a BRK instruction */
 #define INSN_SIZE 4 /* every A64 instruction is 4 bytes, aligned */
 #define BRK_0 0xd4200000u /* BRK #0: Arm ARM, C6.2.38 "BRK" (imm16 in bits 20:5) */
+#define BRK_MASK 0xffe0001fu /* any BRK #imm16: the bits outside imm16 */
 
 /*
  * DBGBCR<n>_EL1, a hardware breakpoint's control: Arm ARM, D17.3.2. BAS (bits 8:5)
