@@ -109,18 +109,21 @@ EMULATED_PARALLEL_DIRS := $(filter stage07-% stage09-%,$(STAGE_DIRS))
 EMULATED_DIRS_2 = $(if $(EMULATED_SMP),,$(filter $(EMULATED_PARALLEL_DIRS),$(EMULATED_DIRS)))
 EMULATED_DIRS_1 = $(filter-out $(EMULATED_DIRS_2),$(EMULATED_DIRS))
 # SANITIZE=1: the ASan + UBSan builds instead, dynamic, each at the path it has here (its
-# tests name guests and VMM by it), with the loader and the libraries ldd lists.
+# tests name guests and VMM by it), with the loader and the libraries ldd lists, and
+# Capstone, which ldd does not list: --step loads it when it starts (disasm.c).
+CAPSTONE_SO    := $(realpath $(shell gcc -print-file-name=libcapstone.so))
+EMULATED_CS     = $(if $(CAPSTONE_SO),--file $(CAPSTONE_SO):$(CAPSTONE_SO))
 ifdef SANITIZE
 EMULATED_BUILD := sanitize
 EMULATED_PATH   = $(CURDIR)/$(1)/build/sanitize
 EMULATED_LIBS   = $$(for f in $(foreach d,$(1),$(d)/build/sanitize/vmm \
-			$(d)/build/sanitize/tests/*); do echo --libs-for $$f; done)
+			$(d)/build/sanitize/tests/*); do echo --libs-for $$f; done) $(EMULATED_CS)
 else ifdef TSAN
 # TSAN=1 (stage07-smp has it): its ThreadSanitizer build, the same way.
 EMULATED_BUILD := tsan
 EMULATED_PATH   = $(CURDIR)/$(1)/build/tsan
 EMULATED_LIBS   = $$(for f in $(foreach d,$(1),$(d)/build/tsan/vmm \
-			$(d)/build/tsan/tests/*); do echo --libs-for $$f; done)
+			$(d)/build/tsan/tests/*); do echo --libs-for $$f; done) $(EMULATED_CS)
 else
 EMULATED_BUILD := static
 EMULATED_PATH   = /hosted/$(1)

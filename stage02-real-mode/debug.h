@@ -140,6 +140,8 @@ int step_start(struct vcpu *vcpu, struct debugger *dbg);
 int step_after_instruction(struct vcpu *vcpu, struct debugger *dbg, enum step_end end);
 void step_finish(struct vcpu *vcpu, struct debugger *dbg, enum run_outcome outcome);
 void step_free(struct debugger *dbg);
+/* disasm.c: Capstone, loaded when --step first needs it; NULL when it is there, else why not */
+const char *disasm_load(void);
 int disassemble(enum cpu_mode mode, const uint8_t *code, size_t len, uint64_t address, char *text,
 		size_t text_size);
 

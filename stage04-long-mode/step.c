@@ -161,6 +161,7 @@ static int note_next(struct vcpu *vcpu, struct step_trace *t, const struct kvm_r
 
 int step_start(struct vcpu *vcpu, struct debugger *dbg)
 {
+	const char *no_capstone = disasm_load();
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
@@ -177,6 +178,8 @@ int step_start(struct vcpu *vcpu, struct debugger *dbg)
 		debug_stepping_from(vcpu, &r, &s);
 	else
 		note_next(vcpu, dbg->trace, &r, &s);
+	if (no_capstone) /* the lines go on, without their disassembly */
+		fprintf(vcpu->vm->log, "step: no disassembly: %s\n", no_capstone);
 	fprintf(vcpu->vm->log, "step: %s, starting in %s\n",
 		dbg->waiting ? "waiting for --step-from's address" : "every instruction",
 		cpu_mode_name(cpu_mode_of(&s)));

@@ -17,6 +17,11 @@ int disassemble(const uint8_t *code, size_t len, uint64_t address, char *text, s
 	return no_disassembler(text, text_size);
 }
 #else
+const char *disasm_load(void)
+{
+	return "no disassembler in this test";
+}
+
 int disassemble(enum cpu_mode mode, const uint8_t *code, size_t len, uint64_t address, char *text,
 		size_t text_size)
 {

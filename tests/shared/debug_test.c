@@ -10,6 +10,7 @@
 #include "vmm.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -102,6 +103,23 @@ START_TEST(help_names_the_debug_options)
 }
 END_TEST
 
+/*
+ * Capstone is loaded when --step starts (disasm.c), not linked: linked, it cost
+ * every start (book/11-performance.md). With LD_TRACE_LOADED_OBJECTS the dynamic
+ * loader lists the libraries the VMM links and runs nothing (ld.so(8), what ldd
+ * does); a static VMM, which has no loader, ignores it and prints its help.
+ */
+START_TEST(capstone_is_not_linked)
+{
+	char out[8192];
+
+	setenv("LD_TRACE_LOADED_OBJECTS", "1", 1);
+	run_vmm(out, sizeof(out), "--help");
+	unsetenv("LD_TRACE_LOADED_OBJECTS");
+	ck_assert_msg(!strstr(out, "libcapstone"), "the VMM links Capstone:\n%s", out);
+}
+END_TEST
+
 /* SDM vol. 3A, 2.2: CR0.PE, EFER.LMA and CS.L/CS.D decide how instructions decode. */
 START_TEST(the_mode_comes_from_cr0_efer_and_cs)
 {
@@ -174,6 +192,7 @@ int main(void)
 	tcase_add_test(tc, help_names_the_debug_options);
 	tcase_add_test(tc, the_mode_comes_from_cr0_efer_and_cs);
 	tcase_add_test(tc, disassembly_follows_the_mode);
+	tcase_add_test(tc, capstone_is_not_linked);
 	tcase_add_test(tc, a_guests_elf_file_has_its_labels);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
