@@ -493,5 +493,40 @@ class BookppTest(unittest.TestCase):
             self.assertIn('<a href="01-demo.html">Demo chapter</a>', f.read())
 
 
+class CheckLinksTest(unittest.TestCase):
+    """check_links.py, which `make -C book` runs on the built HTML."""
+
+    def run_on(self, pages):
+        with tempfile.TemporaryDirectory(prefix="check-links-") as book:
+            for name, text in pages.items():
+                with open(os.path.join(book, name), "w", encoding="utf-8") as f:
+                    f.write(text)
+            return subprocess.run([sys.executable, os.path.join(os.path.dirname(
+                os.path.abspath(__file__)), "check_links.py"), book],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def test_links_and_anchors_resolve(self):
+        pages = {"a.html": '<a href="b.html#run">next</a> <a href="#top">up</a> '
+                           '<a href="https://example.org/">away</a><h1 id="top">A</h1>',
+                 "b.html": '<h2 id="run">Run</h2><a href="a.html">back</a>',
+                 "search-index.js": 'window.BOOK_INDEX = [{"p":"b.html","t":"B","a":"run",'
+                                    '"h":"Run","x":""}];'}
+        result = self.run_on(pages)
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertIn("0 broken", result.stdout)
+
+    def test_missing_page_anchor_and_index_entry_fail(self):
+        pages = {"a.html": '<a href="c.html">gone</a> <a href="b.html#walk">no anchor</a>',
+                 "b.html": '<h2 id="run">Run</h2>',
+                 "search-index.js": 'window.BOOK_INDEX = [{"p":"b.html","t":"B","a":"stop",'
+                                    '"h":"Stop","x":""}];'}
+        result = self.run_on(pages)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("a.html:1: c.html: no such file", result.stdout)
+        self.assertIn("a.html:1: b.html#walk: no anchor #walk there", result.stdout)
+        self.assertIn("search-index.js: 'Stop': b.html#stop: no anchor #stop there", result.stdout)
+        self.assertIn("3 broken", result.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
