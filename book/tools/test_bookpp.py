@@ -61,7 +61,8 @@ diff -ruN stage01-demo/vmm.h stage02-demo/vmm.h
 @@ -0,0 +1 @@
 +#define NEW 1
 """,
-    "book/diagrams/map.dot": 'digraph m { a [label="at {{stage01-demo/main.c:STACK_TOP}}"]; }\n',
+    "book/diagrams/map.dot": 'digraph m { node [fontname="Liberation Sans"]; '
+                             'a [label="at {{stage01-demo/main.c:STACK_TOP}}"]; }\n',
     "book/01-demo.md": """\
 # Demo chapter
 
@@ -391,6 +392,13 @@ class BookppTest(unittest.TestCase):
         self.edit("book/diagrams/map.dot", "STACK_TOP", "STACK_BOTTOM")
         self.assertProblem("book/diagrams/map.dot:1: {{stage01-demo/main.c:STACK_BOTTOM}}: "
                            "no #define/equ STACK_BOTTOM")
+
+    def test_diagram_fonts_are_those_graphviz_and_browsers_measure_alike(self):
+        self.edit("book/diagrams/map.dot", "digraph m {", 'digraph m { node [fontname="Helvetica"];')
+        self.assertProblem('book/diagrams/map.dot:1: font "Helvetica": graphviz and browsers '
+                           "measure it differently; use Liberation Sans or Liberation Mono")
+        self.edit("book/diagrams/map.dot", "Helvetica", "Liberation Mono")
+        self.assertEqual(self.run_book()[1], "")
 
     def test_an_image_must_be_in_book(self):
         self.edit("book/01-demo.md", "figures/rounds.svg", "figures/round.svg")
