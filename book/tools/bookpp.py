@@ -885,6 +885,11 @@ def build_html(book, pages, outdir):
                      f"{' or '.join(DIAGRAM_FONTS)} (graph, node and edge fontname)")
         for font, families in DIAGRAM_FONTS.items():
             text = text.replace(f'font-family="{font}"', f'font-family="{families}"')
+        # graphviz writes "<b>RBR</b> receive" as two texts, the second " receive": SVG
+        # drops a text's leading space unless told to keep it, and the words would touch
+        # (Chromium needs the style on the text elements, xml:space on the root is not enough).
+        text = re.sub(r"<svg\b[^>]*>", lambda m: m.group(0).replace("<svg", '<svg xml:space="preserve"', 1)
+                      + "\n<style>text { white-space: pre; }</style>", text, count=1)
         with open(svg, "w", encoding="utf-8") as f:
             f.write(text)
 

@@ -494,7 +494,10 @@ class BookppTest(unittest.TestCase):
         self.assertIn('class="sourceCode c"', page)
         self.assertIn('<img src="diagrams/map.svg"', page)
         self.assertIn('took <span class="varies" title="differs from run to run', page)
-        self.assertTrue(os.path.exists(os.path.join(out, "diagrams", "map.svg")))
+        with open(os.path.join(out, "diagrams", "map.svg")) as f:
+            svg = f.read()  # the fonts' stand-ins named, a label's leading space kept
+        self.assertIn("font-family=\"'Liberation Sans', Arial, Helvetica, sans-serif\"", svg)
+        self.assertIn("<style>text { white-space: pre; }</style>", svg)
         self.assertIn('<img src="figures/rounds.svg"', page)
         self.assertTrue(os.path.exists(os.path.join(out, "figures", "rounds.svg")))
         with open(os.path.join(out, "index.html")) as f:
