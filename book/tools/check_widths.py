@@ -41,7 +41,7 @@ SEARCH_WORD = "vcpu"  # the search box must find it: every chapter from 1 uses i
 PAGE_PROBE = """
 (async () => {
 	await document.fonts.ready;
-	const out = {pres: 0, over: [], wrapped: 0, wrappedBlocks: 0, images: [], page: false,
+	const out = {pres: 0, over: [], wrapped: 0, wrappedBlocks: 0, wraps: [], images: [], page: false,
 	             height: document.documentElement.scrollHeight};
 	document.querySelectorAll("pre").forEach((pre, k) => {
 		out.pres++;
@@ -51,12 +51,18 @@ PAGE_PROBE = """
 			out.over.push({k, scroll: pre.scrollWidth, client: pre.clientWidth,
 			               left: Math.round(box.left), right: Math.round(box.right),
 			               line: text.split("\\n").sort((a, b) => b.length - a.length)[0]});
-		// Rendered lines against source lines: the difference is lines that wrapped.
-		const style = getComputedStyle(pre);
-		const inner = pre.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
-		const rows = Math.round(inner / parseFloat(style.lineHeight));
+		// Rendered lines against source lines: the difference is lines that wrapped. The
+		// text's own height, not the block's: a note under it (::after) is not code.
+		const range = document.createRange();
+		range.selectNodeContents(pre);
+		const rows = Math.round(range.getBoundingClientRect().height /
+		                        parseFloat(getComputedStyle(pre).lineHeight));
 		const lines = text.split("\\n").length;
-		if (rows > lines) { out.wrapped += rows - lines; out.wrappedBlocks++; }
+		if (rows > lines) {
+			out.wrapped += rows - lines;
+			out.wrappedBlocks++;
+			out.wraps.push(text.split("\\n").sort((a, b) => b.length - a.length)[0]);
+		}
 	});
 	document.querySelectorAll("main img").forEach((img) => {
 		out.images.push({src: img.getAttribute("src"), natural: img.naturalWidth,
@@ -214,7 +220,8 @@ class Browser:
         result = self.call("Runtime.evaluate", session=True, expression=expression,
                            returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in result:
-            raise RuntimeError(f"script failed: {result['exceptionDetails'].get('text')}")
+            details = result["exceptionDetails"]
+            raise RuntimeError(f"script failed: {details.get('exception', {}).get('description') or details.get('text')}")
         return result["result"].get("value")
 
     def screenshot(self, path, width, top, height):
@@ -257,6 +264,8 @@ def check_page(browser, book, name, options):
     print(f"{name}: {result['pres']} code blocks, {len(result['over'])} too wide, "
           f"{result['wrapped']} wrapped line(s) in {result['wrappedBlocks']}; "
           f"{len(result['images'])} picture(s); {result['height']} px tall")
+    for line in result["wraps"]:  # not a problem: said so that an author can shorten it
+        print(f"    wraps: {line.strip()[:90]!r} ({len(line.expandtabs())} columns)")
     if options.screenshots:
         stem = os.path.join(options.screenshots, name[:-5])
         for k, top in enumerate(range(0, result["height"], SLICE), 1):
