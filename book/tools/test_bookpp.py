@@ -4,6 +4,7 @@
 Run: /usr/bin/python3 book/tools/test_bookpp.py   (make -C book check runs it)
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -516,12 +517,17 @@ class CheckLinksTest(unittest.TestCase):
                 os.path.abspath(__file__)), "check_links.py"), book],
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
+    @staticmethod
+    def index_of(page, anchor, heading):
+        """A search index of one entry, as bookpp writes it."""
+        entry = {"p": page, "t": "B", "a": anchor, "h": heading, "x": ""}
+        return f"window.BOOK_INDEX = [{json.dumps(entry)}];"
+
     def test_links_and_anchors_resolve(self):
         pages = {"a.html": '<a href="b.html#run">next</a> <a href="#top">up</a> '
                            '<a href="https://example.org/">away</a><h1 id="top">A</h1>',
                  "b.html": '<h2 id="run">Run</h2><a href="a.html">back</a>',
-                 "search-index.js": 'window.BOOK_INDEX = [{"p":"b.html","t":"B","a":"run",'
-                                    '"h":"Run","x":""}];'}
+                 "search-index.js": self.index_of("b.html", "run", "Run")}
         result = self.run_on(pages)
         self.assertEqual(result.returncode, 0, result.stdout)
         self.assertIn("0 broken", result.stdout)
@@ -529,8 +535,7 @@ class CheckLinksTest(unittest.TestCase):
     def test_missing_page_anchor_and_index_entry_fail(self):
         pages = {"a.html": '<a href="c.html">gone</a> <a href="b.html#walk">no anchor</a>',
                  "b.html": '<h2 id="run">Run</h2>',
-                 "search-index.js": 'window.BOOK_INDEX = [{"p":"b.html","t":"B","a":"stop",'
-                                    '"h":"Stop","x":""}];'}
+                 "search-index.js": self.index_of("b.html", "stop", "Stop")}
         result = self.run_on(pages)
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("a.html:1: c.html: no such file", result.stdout)
