@@ -60,6 +60,14 @@ CHAPTER_FILE = re.compile(r"^(\d\d)([a-z]?)-.*\.md$")
 # A chapter with this many sections or more gets its contents at the top.
 TOC_MIN_SECTIONS = 5
 PARAM = re.compile(r"\{\{([^:{}]+):([A-Za-z_][A-Za-z0-9_]*)\}\}")
+# A diagram's fonts: graphviz measures each label with the font it names (fontconfig),
+# the reader's browser draws it with the font-family the SVG names. Only these two
+# measure alike: Liberation Sans and Mono here, and on other systems the fonts they are
+# metric-compatible with, which the SVG names next (Arial and Courier New). "Helvetica"
+# would not do: graphviz measures it as DejaVu Sans, ~20% wider than browsers draw it.
+DIAGRAM_FONTS = {"Liberation Sans": "'Liberation Sans', Arial, Helvetica, sans-serif",
+                 "Liberation Mono": "'Liberation Mono', 'Courier New', Courier, monospace"}
+DIAGRAM_FONT = re.compile(r'\b(?:fontname|face)\s*=\s*"([^"]*)"')
 
 
 class Book:
@@ -289,6 +297,11 @@ class Book:
                            f" (diagram used at {chapter}:{number})")
             return found or "?"
 
+        for number, line in enumerate(self.lines(source), 1):
+            for font in DIAGRAM_FONT.findall(line):
+                if font not in DIAGRAM_FONTS:
+                    self.error(source, number, f'font "{font}": graphviz and browsers measure '
+                               f"it differently; use {' or '.join(DIAGRAM_FONTS)}")
         return PARAM.sub(value, "\n".join(self.lines(source)) + "\n")
 
     # ---- one chapter -----------------------------------------------------------
@@ -876,6 +889,21 @@ def build_html(book, pages, outdir):
                              text=True, stderr=subprocess.PIPE)
         if dot.returncode:
             sys.exit(f"book/diagrams/{name}.dot:1: dot failed: {dot.stderr.strip()}")
+        with open(svg, encoding="utf-8") as f:
+            text = f.read()
+        others = set(re.findall(r'font-family="([^"]*)"', text)) - set(DIAGRAM_FONTS)
+        if others:  # graphviz's default, Times, where the .dot names no font
+            sys.exit(f"book/diagrams/{name}.dot:1: text in {', '.join(sorted(others))}: name "
+                     f"{' or '.join(DIAGRAM_FONTS)} (graph, node and edge fontname)")
+        for font, families in DIAGRAM_FONTS.items():
+            text = text.replace(f'font-family="{font}"', f'font-family="{families}"')
+        # graphviz writes "<b>RBR</b> receive" as two texts, the second " receive": SVG
+        # drops a text's leading space unless told to keep it, and the words would touch
+        # (Chromium needs the style on the text elements, xml:space on the root is not enough).
+        text = re.sub(r"<svg\b[^>]*>", lambda m: m.group(0).replace("<svg", '<svg xml:space="preserve"', 1)
+                      + "\n<style>text { white-space: pre; }</style>", text, count=1)
+        with open(svg, "w", encoding="utf-8") as f:
+            f.write(text)
 
     chapters = list(pages)
     titles = {c: title_of(pages[c], c) for c in chapters}

@@ -4,6 +4,7 @@
 Run: /usr/bin/python3 book/tools/test_bookpp.py   (make -C book check runs it)
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -61,7 +62,8 @@ diff -ruN stage01-demo/vmm.h stage02-demo/vmm.h
 @@ -0,0 +1 @@
 +#define NEW 1
 """,
-    "book/diagrams/map.dot": 'digraph m { a [label="at {{stage01-demo/main.c:STACK_TOP}}"]; }\n',
+    "book/diagrams/map.dot": 'digraph m { node [fontname="Liberation Sans"]; '
+                             'a [label="at {{stage01-demo/main.c:STACK_TOP}}"]; }\n',
     "book/01-demo.md": """\
 # Demo chapter
 
@@ -392,6 +394,13 @@ class BookppTest(unittest.TestCase):
         self.assertProblem("book/diagrams/map.dot:1: {{stage01-demo/main.c:STACK_BOTTOM}}: "
                            "no #define/equ STACK_BOTTOM")
 
+    def test_diagram_fonts_are_those_graphviz_and_browsers_measure_alike(self):
+        self.edit("book/diagrams/map.dot", "digraph m {", 'digraph m { node [fontname="Helvetica"];')
+        self.assertProblem('book/diagrams/map.dot:1: font "Helvetica": graphviz and browsers '
+                           "measure it differently; use Liberation Sans or Liberation Mono")
+        self.edit("book/diagrams/map.dot", "Helvetica", "Liberation Mono")
+        self.assertEqual(self.run_book()[1], "")
+
     def test_an_image_must_be_in_book(self):
         self.edit("book/01-demo.md", "figures/rounds.svg", "figures/round.svg")
         self.assertProblem("book/01-demo.md:25: image: no book/figures/round.svg")
@@ -501,11 +510,53 @@ class BookppTest(unittest.TestCase):
         self.assertIn('class="sourceCode c"', page)
         self.assertIn('<img src="diagrams/map.svg"', page)
         self.assertIn('took <span class="varies" title="differs from run to run', page)
-        self.assertTrue(os.path.exists(os.path.join(out, "diagrams", "map.svg")))
+        with open(os.path.join(out, "diagrams", "map.svg")) as f:
+            svg = f.read()  # the fonts' stand-ins named, a label's leading space kept
+        self.assertIn("font-family=\"'Liberation Sans', Arial, Helvetica, sans-serif\"", svg)
+        self.assertIn("<style>text { white-space: pre; }</style>", svg)
         self.assertIn('<img src="figures/rounds.svg"', page)
         self.assertTrue(os.path.exists(os.path.join(out, "figures", "rounds.svg")))
         with open(os.path.join(out, "index.html")) as f:
             self.assertIn('<a href="01-demo.html">Demo chapter</a>', f.read())
+
+
+class CheckLinksTest(unittest.TestCase):
+    """check_links.py, which `make -C book` runs on the built HTML."""
+
+    def run_on(self, pages):
+        with tempfile.TemporaryDirectory(prefix="check-links-") as book:
+            for name, text in pages.items():
+                with open(os.path.join(book, name), "w", encoding="utf-8") as f:
+                    f.write(text)
+            return subprocess.run([sys.executable, os.path.join(os.path.dirname(
+                os.path.abspath(__file__)), "check_links.py"), book],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    @staticmethod
+    def index_of(page, anchor, heading):
+        """A search index of one entry, as bookpp writes it."""
+        entry = {"p": page, "t": "B", "a": anchor, "h": heading, "x": ""}
+        return f"window.BOOK_INDEX = [{json.dumps(entry)}];"
+
+    def test_links_and_anchors_resolve(self):
+        pages = {"a.html": '<a href="b.html#run">next</a> <a href="#top">up</a> '
+                           '<a href="https://example.org/">away</a><h1 id="top">A</h1>',
+                 "b.html": '<h2 id="run">Run</h2><a href="a.html">back</a>',
+                 "search-index.js": self.index_of("b.html", "run", "Run")}
+        result = self.run_on(pages)
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertIn("0 broken", result.stdout)
+
+    def test_missing_page_anchor_and_index_entry_fail(self):
+        pages = {"a.html": '<a href="c.html">gone</a> <a href="b.html#walk">no anchor</a>',
+                 "b.html": '<h2 id="run">Run</h2>',
+                 "search-index.js": self.index_of("b.html", "stop", "Stop")}
+        result = self.run_on(pages)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("a.html:1: c.html: no such file", result.stdout)
+        self.assertIn("a.html:1: b.html#walk: no anchor #walk there", result.stdout)
+        self.assertIn("search-index.js: 'Stop': b.html#stop: no anchor #stop there", result.stdout)
+        self.assertIn("3 broken", result.stdout)
 
 
 if __name__ == "__main__":
