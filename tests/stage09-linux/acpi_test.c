@@ -9,16 +9,14 @@
  */
 #include "acpi.h"
 #include "aml.h"
+#include "iasl.h"
 #include "kvm_check.h"
 #include "run_vmm.h"
 #include "vmm.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define TABLES_GPA 0xe0000 /* where stage09 puts them: the BIOS area the kernel searches */
 #define IOAPIC_BASE 0xfec00000 /* KVM's in-kernel I/O APIC */
@@ -462,99 +460,10 @@ END_TEST
 
 /* ---- iasl -d: Debian's ACPICA disassembler reads the tables back ---- */
 
-/* Why `iasl` cannot be run, or NULL when it can. */
-static const char *no_iasl(void)
-{
-	const char *path = getenv("PATH");
-	char candidate[4096];
-
-	while (path && *path) {
-		size_t length = strcspn(path, ":");
-		snprintf(candidate, sizeof(candidate), "%.*s/iasl", (int)length, path);
-		if (access(candidate, X_OK) == 0)
-			return NULL;
-		path += length + (path[length] == ':');
-	}
-	return "iasl is missing: apt-get install acpica-tools (or: make deps)";
-}
-
-/* Where the comment at `from` ends, or NULL if there is none there. */
-static const char *comment_end(const char *from)
-{
-	if (from[0] == '/' && from[1] == '/')
-		return from + strcspn(from, "\n");
-	if (from[0] == '/' && from[1] == '*') {
-		const char *end = strstr(from + 2, "*/");
-		return end ? end + 2 : from + strlen(from);
-	}
-	return NULL;
-}
-
-/* Drops the comments, with the space before each, and runs of white space. */
-static void plain(char *text)
-{
-	char *to = text;
-
-	for (const char *from = text; *from;) {
-		const char *end = comment_end(from);
-		if (end) {
-			from = end;
-			if (to != text && to[-1] == ' ')
-				to--;
-		} else if (isspace((unsigned char)*from)) {
-			while (isspace((unsigned char)*from))
-				from++;
-			if (to != text && to[-1] != ' ')
-				*to++ = ' ';
-		} else {
-			*to++ = *from++;
-		}
-	}
-	*to = '\0';
-}
-
-/*
- * Writes the table at gpa into a file, runs `iasl -d` on it and returns what it
- * wrote (NAME.dsl), comments and extra white space dropped; malloc'd. iasl must
- * exit with 0 and report nothing wrong: no error, no warning, no bad checksum.
- */
+/* iasl_disassemble() on the table at gpa in what build() made. */
 static char *disassembly(uint64_t gpa, const char *name)
 {
-	static char log[16384];
-	char dir[] = "/tmp/acpi-test-XXXXXX", dat[64], prefix[64], dsl[64];
-	const uint8_t *table = tables + (gpa - TABLES_GPA);
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(dat, sizeof(dat), "%s/%s.dat", dir, name);
-	snprintf(prefix, sizeof(prefix), "%s/%s", dir, name);
-	snprintf(dsl, sizeof(dsl), "%s/%s.dsl", dir, name);
-	FILE *f = fopen(dat, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(table, 1, u32(table + 4), f), u32(table + 4));
-	fclose(f);
-	int status = run_program("iasl", log, sizeof(log), "-p", prefix, "-d", dat);
-	ck_assert_msg(status == 0, "iasl -d %s: status %d: %s", name, status, log);
-	ck_assert_msg(strstr(log, "Binary file appears to be a valid ACPI table"), "%s", log);
-	ck_assert_msg(!strcasestr(log, "error") && !strcasestr(log, "warning"), "%s", log);
-	f = fopen(dsl, "r");
-	ck_assert_msg(f, "%s: %s", dsl, strerror(errno));
-	char *text = calloc(1, 65536);
-	ck_assert_ptr_nonnull(text);
-	text[fread(text, 1, 65535, f)] = '\0';
-	fclose(f);
-	ck_assert_msg(!strstr(text, "Incorrect"), "%s", text);
-	unlink(dat);
-	unlink(dsl);
-	rmdir(dir);
-	plain(text);
-	return text;
-}
-
-/* Fails unless the disassembly has `what`; shows no more of it than Check's message holds. */
-static void assert_has(const char *disassembly, const char *what)
-{
-	ck_assert_msg(strstr(disassembly, what),
-		      "'%s' is not in the disassembly, which begins: %.2000s", what, disassembly);
+	return iasl_disassemble(tables + (gpa - TABLES_GPA), name);
 }
 
 START_TEST(iasl_reads_the_devices_and_their_resources_in_the_dsdt)
@@ -563,13 +472,13 @@ START_TEST(iasl_reads_the_devices_and_their_resources_in_the_dsdt)
 	build(&config);
 	char *dsdt = disassembly(built.dsdt, "dsdt");
 
-	assert_has(dsdt, "DefinitionBlock (\"\", \"DSDT\", 2, \"TVMM \", \"TVMMACPI\", "
+	assert_disassembly_has(dsdt, "DefinitionBlock (\"\", \"DSDT\", 2, \"TVMM \", \"TVMMACPI\", "
 			 "0x00000001) {");
-	assert_has(dsdt, "Name (_S5, Package (0x02) { 0x05, Zero })");
-	assert_has(dsdt, "Scope (\\_SB) { Device (COM1) { Name (_HID, EisaId (\"PNP0501\")) "
+	assert_disassembly_has(dsdt, "Name (_S5, Package (0x02) { 0x05, Zero })");
+	assert_disassembly_has(dsdt, "Scope (\\_SB) { Device (COM1) { Name (_HID, EisaId (\"PNP0501\")) "
 			 "Name (_UID, Zero) Name (_CRS, ResourceTemplate () { "
 			 "IO (Decode16, 0x03F8, 0x03F8, 0x01, 0x08, ) IRQNoFlags () {4} }) }");
-	assert_has(dsdt, "Device (VIO0) { Name (_HID, \"LNRO0005\") Name (_UID, Zero) "
+	assert_disassembly_has(dsdt, "Device (VIO0) { Name (_HID, \"LNRO0005\") Name (_UID, Zero) "
 			 "Name (_CRS, ResourceTemplate () { "
 			 "Memory32Fixed (ReadWrite, 0xD0000000, 0x00001000, ) "
 			 "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) "
@@ -587,33 +496,33 @@ START_TEST(iasl_reads_the_xsdt_fadt_and_madt)
 	char *xsdt = disassembly(built.xsdt, "xsdt");
 	snprintf(line, sizeof(line), "ACPI Table Address 0 : %016llX",
 		 (unsigned long long)built.fadt);
-	assert_has(xsdt, line);
+	assert_disassembly_has(xsdt, line);
 	snprintf(line, sizeof(line), "ACPI Table Address 1 : %016llX",
 		 (unsigned long long)built.madt);
-	assert_has(xsdt, line);
+	assert_disassembly_has(xsdt, line);
 	free(xsdt);
 
 	char *fadt = disassembly(built.fadt, "facp");
-	assert_has(fadt, "Revision : 06");
-	assert_has(fadt, "Hardware Reduced (V5) : 1");
-	assert_has(fadt, "Reset Register Supported (V2) : 1");
-	assert_has(fadt, "Value to cause reset : 06");
-	assert_has(fadt, "Address : 0000000000000CF9");
+	assert_disassembly_has(fadt, "Revision : 06");
+	assert_disassembly_has(fadt, "Hardware Reduced (V5) : 1");
+	assert_disassembly_has(fadt, "Reset Register Supported (V2) : 1");
+	assert_disassembly_has(fadt, "Value to cause reset : 06");
+	assert_disassembly_has(fadt, "Address : 0000000000000CF9");
 	snprintf(line, sizeof(line), "DSDT Address : %016llX", (unsigned long long)built.dsdt);
-	assert_has(fadt, line);
-	assert_has(fadt, "Sleep Control Register : [Generic Address Structure] "
+	assert_disassembly_has(fadt, line);
+	assert_disassembly_has(fadt, "Sleep Control Register : [Generic Address Structure] "
 			 "[0F4h 0244 1] Space ID : 01 [SystemIO] [0F5h 0245 1] Bit Width : 08");
-	assert_has(fadt, "[0F8h 0248 8] Address : 0000000000000600");
-	assert_has(fadt, "[104h 0260 8] Address : 0000000000000601");
+	assert_disassembly_has(fadt, "[0F8h 0248 8] Address : 0000000000000600");
+	assert_disassembly_has(fadt, "[104h 0260 8] Address : 0000000000000601");
 	free(fadt);
 
 	char *madt = disassembly(built.madt, "apic");
-	assert_has(madt, "PC-AT Compatibility : 1");
+	assert_disassembly_has(madt, "PC-AT Compatibility : 1");
 	ck_assert_uint_eq(occurrences(madt, "Subtable Type : 00 [Processor Local APIC]"), 2);
-	assert_has(madt, "Local Apic ID : 00");
-	assert_has(madt, "Local Apic ID : 01");
+	assert_disassembly_has(madt, "Local Apic ID : 00");
+	assert_disassembly_has(madt, "Local Apic ID : 01");
 	ck_assert_uint_eq(occurrences(madt, "Processor Enabled : 1"), 2);
-	assert_has(madt, "Subtable Type : 01 [I/O APIC] [03Dh 0061 1] Length : 0C "
+	assert_disassembly_has(madt, "Subtable Type : 01 [I/O APIC] [03Dh 0061 1] Length : 0C "
 			 "[03Eh 0062 1] I/O Apic ID : 00 [03Fh 0063 1] Reserved : 00 "
 			 "[040h 0064 4] Address : FEC00000 [044h 0068 4] Interrupt : 00000000");
 	free(madt);
@@ -626,7 +535,7 @@ int main(void)
 	TCase *tables_case = tcase_create("tables");
 	TCase *aml_case = tcase_create("aml");
 	TCase *iasl_case = tcase_create("iasl");
-	const char *iasl_missing = no_iasl();
+	const char *no_iasl = iasl_missing();
 
 	tcase_add_test(tables_case, the_rsdp_has_both_checksums_and_points_at_the_xsdt);
 	tcase_add_test(tables_case, the_xsdt_leads_to_the_fadt_and_madt_and_the_fadt_to_the_dsdt);
@@ -645,8 +554,8 @@ int main(void)
 	tcase_add_test(aml_case, a_device_is_extop_deviceop_pkglength_name_and_terms);
 	tcase_add_test(aml_case, resource_templates_hold_the_descriptors_of_section_6_4);
 	tcase_add_test_needing(iasl_case, iasl_reads_the_devices_and_their_resources_in_the_dsdt,
-			       iasl_missing);
-	tcase_add_test_needing(iasl_case, iasl_reads_the_xsdt_fadt_and_madt, iasl_missing);
+			       no_iasl);
+	tcase_add_test_needing(iasl_case, iasl_reads_the_xsdt_fadt_and_madt, no_iasl);
 	suite_add_tcase(s, tables_case);
 	suite_add_tcase(s, aml_case);
 	suite_add_tcase(s, iasl_case);
