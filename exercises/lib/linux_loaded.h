@@ -15,7 +15,8 @@
 
 #define MIB (1ull << 20)
 
-/* linux_load() of build/guests/vmlinuz and initrd.img into a VM of mem bytes; free(vm->mem) after. */
+/* linux_load() of build/guests/vmlinuz and initrd.img into a VM of mem bytes; free(vm->mem) after.
+ */
 static inline struct boot_params *linux_loaded(struct vm *vm, size_t mem, const char *cmdline)
 {
 	char kernel[4096], initrd[4096];

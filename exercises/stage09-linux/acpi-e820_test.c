@@ -42,10 +42,11 @@ static void expect_one_cover(const struct boot_params *zp, uint64_t mem)
 	ck_assert_uint_le(zp->e820_entries, E820_MAX_ENTRIES_ZEROPAGE);
 	for (unsigned i = 0; i < zp->e820_entries; i++) {
 		const struct boot_e820_entry *e = &zp->e820_table[i];
-		ck_assert_msg(e->addr == next,
-			      "e820 entry %u starts at 0x%llx, not 0x%llx where the one before ends: "
-			      "the entries go in order of address, with no gap and no overlap",
-			      i, (unsigned long long)e->addr, (unsigned long long)next);
+		ck_assert_msg(
+		    e->addr == next,
+		    "e820 entry %u starts at 0x%llx, not 0x%llx where the one before ends: "
+		    "the entries go in order of address, with no gap and no overlap",
+		    i, (unsigned long long)e->addr, (unsigned long long)next);
 		ck_assert_msg(e->size > 0, "e820 entry %u is empty", i);
 		next = e->addr + e->size;
 	}

@@ -60,7 +60,8 @@ static char *device_around(const char *disassembly, const char *at)
 {
 	const char *start = NULL;
 
-	for (const char *d = strstr(disassembly, "Device ("); d && d < at; d = strstr(d + 1, "Device ("))
+	for (const char *d = strstr(disassembly, "Device ("); d && d < at;
+	     d = strstr(d + 1, "Device ("))
 		start = d;
 	ck_assert_msg(start, "no Device (...) holds %.40s", at);
 	const char *end = strchr(start, '{');
@@ -78,7 +79,8 @@ static bool claims(const char *device, uint16_t port)
 {
 	unsigned min, max, alignment, length;
 
-	for (const char *io = strstr(device, "IO (Decode16,"); io; io = strstr(io + 1, "IO (Decode16,"))
+	for (const char *io = strstr(device, "IO (Decode16,"); io;
+	     io = strstr(io + 1, "IO (Decode16,"))
 		if (sscanf(io, "IO (Decode16, 0x%x, 0x%x, 0x%x, 0x%x,", &min, &max, &alignment,
 			   &length) == 4 &&
 		    min == max && port >= min && port < min + length)
@@ -100,8 +102,12 @@ static void expect_ports_claimed(uint16_t control, uint16_t status, uint16_t res
 	uint16_t ports[] = {control, status, reset};
 	for (unsigned i = 0; i < 3; i++)
 		ck_assert_msg(claims(device, ports[i]),
-			      "port 0x%x (%s) is in no IO (Decode16, ...) of the device: %s", ports[i],
-			      i == 0 ? "sleep control" : i == 1 ? "sleep status" : "reset", device);
+			      "port 0x%x (%s) is in no IO (Decode16, ...) of the device: %s",
+			      ports[i],
+			      i == 0   ? "sleep control"
+			      : i == 1 ? "sleep status"
+				       : "reset",
+			      device);
 	assert_disassembly_has(dsdt, "Device (COM1)");
 	assert_disassembly_has(dsdt, "Name (_HID, \"LNRO0005\")");
 	free(device);

@@ -50,7 +50,8 @@ static void expect_clear_of(const struct boot_params *zp, uint64_t start, uint64
 		ck_assert_msg(end <= used[i].start || start >= used[i].end,
 			      "the setup_data node at 0x%llx-0x%llx overlaps %s (0x%llx-0x%llx)",
 			      (unsigned long long)start, (unsigned long long)end - 1, used[i].what,
-			      (unsigned long long)used[i].start, (unsigned long long)used[i].end - 1);
+			      (unsigned long long)used[i].start,
+			      (unsigned long long)used[i].end - 1);
 }
 
 /* Follows hdr.setup_data as the kernel does; copies the one RNG seed's bytes to seed. */

@@ -64,8 +64,8 @@ char *iasl_disassemble(const uint8_t *table, const char *name)
 {
 	static char log[16384];
 	char dir[] = "/tmp/acpi-test-XXXXXX", dat[64], prefix[64], dsl[64];
-	uint32_t length = (uint32_t)table[4] | (uint32_t)table[5] << 8 |
-			  (uint32_t)table[6] << 16 | (uint32_t)table[7] << 24;
+	uint32_t length = (uint32_t)table[4] | (uint32_t)table[5] << 8 | (uint32_t)table[6] << 16 |
+			  (uint32_t)table[7] << 24;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(dat, sizeof(dat), "%s/%s.dat", dir, name);

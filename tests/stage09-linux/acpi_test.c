@@ -473,16 +473,18 @@ START_TEST(iasl_reads_the_devices_and_their_resources_in_the_dsdt)
 	char *dsdt = disassembly(built.dsdt, "dsdt");
 
 	assert_disassembly_has(dsdt, "DefinitionBlock (\"\", \"DSDT\", 2, \"TVMM \", \"TVMMACPI\", "
-			 "0x00000001) {");
+				     "0x00000001) {");
 	assert_disassembly_has(dsdt, "Name (_S5, Package (0x02) { 0x05, Zero })");
-	assert_disassembly_has(dsdt, "Scope (\\_SB) { Device (COM1) { Name (_HID, EisaId (\"PNP0501\")) "
-			 "Name (_UID, Zero) Name (_CRS, ResourceTemplate () { "
-			 "IO (Decode16, 0x03F8, 0x03F8, 0x01, 0x08, ) IRQNoFlags () {4} }) }");
-	assert_disassembly_has(dsdt, "Device (VIO0) { Name (_HID, \"LNRO0005\") Name (_UID, Zero) "
-			 "Name (_CRS, ResourceTemplate () { "
-			 "Memory32Fixed (ReadWrite, 0xD0000000, 0x00001000, ) "
-			 "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) "
-			 "{ 0x00000005, } }) }");
+	assert_disassembly_has(
+	    dsdt, "Scope (\\_SB) { Device (COM1) { Name (_HID, EisaId (\"PNP0501\")) "
+		  "Name (_UID, Zero) Name (_CRS, ResourceTemplate () { "
+		  "IO (Decode16, 0x03F8, 0x03F8, 0x01, 0x08, ) IRQNoFlags () {4} }) }");
+	assert_disassembly_has(dsdt,
+			       "Device (VIO0) { Name (_HID, \"LNRO0005\") Name (_UID, Zero) "
+			       "Name (_CRS, ResourceTemplate () { "
+			       "Memory32Fixed (ReadWrite, 0xD0000000, 0x00001000, ) "
+			       "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) "
+			       "{ 0x00000005, } }) }");
 	free(dsdt);
 }
 END_TEST
@@ -510,8 +512,9 @@ START_TEST(iasl_reads_the_xsdt_fadt_and_madt)
 	assert_disassembly_has(fadt, "Address : 0000000000000CF9");
 	snprintf(line, sizeof(line), "DSDT Address : %016llX", (unsigned long long)built.dsdt);
 	assert_disassembly_has(fadt, line);
-	assert_disassembly_has(fadt, "Sleep Control Register : [Generic Address Structure] "
-			 "[0F4h 0244 1] Space ID : 01 [SystemIO] [0F5h 0245 1] Bit Width : 08");
+	assert_disassembly_has(
+	    fadt, "Sleep Control Register : [Generic Address Structure] "
+		  "[0F4h 0244 1] Space ID : 01 [SystemIO] [0F5h 0245 1] Bit Width : 08");
 	assert_disassembly_has(fadt, "[0F8h 0248 8] Address : 0000000000000600");
 	assert_disassembly_has(fadt, "[104h 0260 8] Address : 0000000000000601");
 	free(fadt);
@@ -522,9 +525,10 @@ START_TEST(iasl_reads_the_xsdt_fadt_and_madt)
 	assert_disassembly_has(madt, "Local Apic ID : 00");
 	assert_disassembly_has(madt, "Local Apic ID : 01");
 	ck_assert_uint_eq(occurrences(madt, "Processor Enabled : 1"), 2);
-	assert_disassembly_has(madt, "Subtable Type : 01 [I/O APIC] [03Dh 0061 1] Length : 0C "
-			 "[03Eh 0062 1] I/O Apic ID : 00 [03Fh 0063 1] Reserved : 00 "
-			 "[040h 0064 4] Address : FEC00000 [044h 0068 4] Interrupt : 00000000");
+	assert_disassembly_has(
+	    madt, "Subtable Type : 01 [I/O APIC] [03Dh 0061 1] Length : 0C "
+		  "[03Eh 0062 1] I/O Apic ID : 00 [03Fh 0063 1] Reserved : 00 "
+		  "[040h 0064 4] Address : FEC00000 [044h 0068 4] Interrupt : 00000000");
 	free(madt);
 }
 END_TEST
