@@ -37,9 +37,8 @@ static void expect_ids(const char *guest, const char *cpus, unsigned failing)
 {
 	char out[16384], want[64];
 
-	ck_assert_int_eq(run_vmm(out, sizeof(out), "--cpus", cpus, "--timeout", "120",
-				 guest_path(guest)),
-			 1);
+	ck_assert_int_eq(
+	    run_vmm(out, sizeof(out), "--cpus", cpus, "--timeout", "120", guest_path(guest)), 1);
 	assert_contains(out, "vCPU state at KVM_EXIT_ARM_NISV:");
 	snprintf(want, sizeof(want), " midr_el1=0x%llx", (unsigned long long)midr_of_a_vcpu());
 	assert_contains(out, want);

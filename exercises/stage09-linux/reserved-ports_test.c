@@ -12,8 +12,7 @@
  * hint: write_dsdt() in acpi.c: a device as dsdt_com1() makes one, with aml_eisaid() for its
  * _HID and one aml_io() per port (or per run of ports) in its resource template
  */
-#include "acpi.h"
-#include "iasl.h"
+#include "acpi_check.h"
 #include "kvm_check.h"
 #include "vmm.h"
 
@@ -25,29 +24,16 @@
 
 static uint8_t tables[8192];
 
-/* The stage's devices as acpi_write() gives them, with the three ports given. */
+/* The stage's devices, as its tests describe them, with the three ports given. */
 static char *dsdt_with_ports(uint16_t control, uint16_t status, uint16_t reset)
 {
-	const struct acpi_config config = {
-	    .cpus = 2,
-	    .lapic_base = LAPIC_BASE,
-	    .ioapic_base = 0xfec00000,
-	    .com1_port = COM1_BASE,
-	    .com1_ports = COM1_PORTS,
-	    .com1_irq = COM1_IRQ,
-	    .virtio_base = VIRTIO_MMIO_BASE,
-	    .virtio_size = VIRTIO_MMIO_SIZE,
-	    .virtio_irq = DISK_IRQ,
-	    .sleep_control_port = control,
-	    .sleep_status_port = status,
-	    .reset_port = reset,
-	    .oem_id = "TVMM",
-	    .oem_table_id = "TEACHVMM",
-	    .hypervisor_id = "TEACHVMM",
-	};
+	struct acpi_config config = acpi_test_config(2);
 	struct acpi_tables built;
 	char error[256] = "";
 
+	config.sleep_control_port = control;
+	config.sleep_status_port = status;
+	config.reset_port = reset;
 	memset(tables, 0, sizeof(tables));
 	ck_assert_msg(acpi_build(tables, sizeof(tables), TABLES_GPA, &config, &built, error,
 				 sizeof(error)) == 0,
@@ -116,7 +102,7 @@ static void expect_ports_claimed(uint16_t control, uint16_t status, uint16_t res
 
 START_TEST(the_stage_ports_are_claimed)
 {
-	expect_ports_claimed(PORT_SLEEP_CONTROL, PORT_SLEEP_STATUS, PORT_RESET);
+	expect_ports_claimed(PORT_SLEEP_CONTROL, PORT_SLEEP_STATUS, PORT_RESET); /* vmm.h */
 }
 END_TEST
 

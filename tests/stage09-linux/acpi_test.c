@@ -9,7 +9,7 @@
  */
 #include "acpi.h"
 #include "aml.h"
-#include "iasl.h"
+#include "acpi_check.h"
 #include "kvm_check.h"
 #include "run_vmm.h"
 #include "vmm.h"
@@ -20,9 +20,9 @@
 
 #define TABLES_GPA 0xe0000 /* where stage09 puts them: the BIOS area the kernel searches */
 #define IOAPIC_BASE 0xfec00000 /* KVM's in-kernel I/O APIC */
-#define SLEEP_CONTROL_PORT 0x600
-#define SLEEP_STATUS_PORT 0x601
-#define RESET_PORT 0xcf9
+#define SLEEP_CONTROL_PORT TEST_SLEEP_CONTROL_PORT
+#define SLEEP_STATUS_PORT TEST_SLEEP_STATUS_PORT
+#define RESET_PORT TEST_RESET_PORT
 #define HEADER_SIZE 36
 #define FADT_FLAGS 112 /* offsets in the FADT (5.2.9) */
 #define FADT_RESET_REG 116
@@ -33,26 +33,6 @@
 
 static uint8_t tables[8192];
 static struct acpi_tables built;
-
-/* The stage's own devices (vmm.h), as stage09 describes them. */
-static struct acpi_config stage_config(unsigned cpus)
-{
-	return (struct acpi_config){.cpus = cpus,
-				    .lapic_base = LAPIC_BASE,
-				    .ioapic_base = IOAPIC_BASE,
-				    .com1_port = COM1_BASE,
-				    .com1_ports = COM1_PORTS,
-				    .com1_irq = COM1_IRQ,
-				    .virtio_base = VIRTIO_MMIO_BASE,
-				    .virtio_size = VIRTIO_MMIO_SIZE,
-				    .virtio_irq = DISK_IRQ,
-				    .sleep_control_port = SLEEP_CONTROL_PORT,
-				    .sleep_status_port = SLEEP_STATUS_PORT,
-				    .reset_port = RESET_PORT,
-				    .oem_id = "TVMM",
-				    .oem_table_id = "TVMMACPI",
-				    .hypervisor_id = "KVMTVMM"};
-}
 
 static void build(const struct acpi_config *config)
 {
@@ -111,7 +91,7 @@ static const uint8_t *table_at(uint64_t gpa, const char *signature)
 
 START_TEST(the_rsdp_has_both_checksums_and_points_at_the_xsdt)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	build(&config);
 	const uint8_t *rsdp = tables;
 
@@ -129,7 +109,7 @@ END_TEST
 
 START_TEST(the_xsdt_leads_to_the_fadt_and_madt_and_the_fadt_to_the_dsdt)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	build(&config);
 	const uint8_t *xsdt = table_at(built.xsdt, "XSDT");
 
@@ -158,7 +138,7 @@ static void assert_port_register(const uint8_t *gas, uint16_t port)
 
 START_TEST(the_fadt_is_hardware_reduced_with_sleep_registers_at_the_given_ports)
 {
-	struct acpi_config config = stage_config(1);
+	struct acpi_config config = acpi_test_config(1);
 	config.sleep_control_port = 0x1234;
 	config.sleep_status_port = 0x5678;
 	config.reset_port = 0x9abc;
@@ -210,7 +190,7 @@ static const unsigned cpu_counts[] = {1, 2, 4, ACPI_MAX_CPUS};
 
 START_TEST(the_madt_has_one_local_apic_per_vcpu_and_the_ioapic)
 {
-	struct acpi_config config = stage_config(cpu_counts[_i]);
+	struct acpi_config config = acpi_test_config(cpu_counts[_i]);
 	build(&config);
 
 	ck_assert_uint_eq(madt_local_apics(table_at(built.madt, "APIC")), cpu_counts[_i]);
@@ -372,7 +352,7 @@ END_TEST
 /* Name (_S5, Package (2) {ACPI_S5_SLP_TYP, Zero}): the same SLP_TYP the VMM decodes. */
 START_TEST(the_dsdt_names_s5_with_the_sleep_type_the_vmm_decodes)
 {
-	struct acpi_config config = stage_config(1);
+	struct acpi_config config = acpi_test_config(1);
 	const uint8_t s5[] = {
 	    AML_NAME_OP,     '_',        'S', '5', '_', AML_PACKAGE_OP, 0x05, 0x02, AML_BYTE_PREFIX,
 	    ACPI_S5_SLP_TYP, AML_ZERO_OP};
@@ -390,7 +370,7 @@ END_TEST
 
 START_TEST(a_buffer_too_small_is_an_error_and_nothing_is_written_past_it)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	static uint8_t small[sizeof(tables) + 64], untouched[sizeof(small)];
 	char error[256], want[256];
 	struct acpi_tables out;
@@ -422,9 +402,9 @@ START_TEST(values_the_tables_cannot_hold_are_refused)
 		uint64_t gpa;
 		const char *error;
 	} cases[] = {
-	    {stage_config(0), TABLES_GPA, "the MADT holds 1 to 255 vCPUs, not 0"},
-	    {stage_config(256), TABLES_GPA, "the MADT holds 1 to 255 vCPUs, not 256"},
-	    {stage_config(1), TABLES_GPA + 8,
+	    {acpi_test_config(0), TABLES_GPA, "the MADT holds 1 to 255 vCPUs, not 0"},
+	    {acpi_test_config(256), TABLES_GPA, "the MADT holds 1 to 255 vCPUs, not 256"},
+	    {acpi_test_config(1), TABLES_GPA + 8,
 	     "the ACPI tables' address 0xe0008 is not 16-byte aligned"},
 	};
 	char error[256];
@@ -436,19 +416,19 @@ START_TEST(values_the_tables_cannot_hold_are_refused)
 				 -1);
 		ck_assert_str_eq(error, cases[i].error);
 	}
-	struct acpi_config config = stage_config(1);
+	struct acpi_config config = acpi_test_config(1);
 	config.com1_irq = 16;
 	ck_assert_int_eq(
 	    acpi_build(tables, sizeof(tables), TABLES_GPA, &config, &out, error, sizeof(error)),
 	    -1);
 	ck_assert_str_eq(error, "COM1's IRQ 16 is not an ISA IRQ (0-15)");
-	config = stage_config(1);
+	config = acpi_test_config(1);
 	config.virtio_irq = ACPI_IOAPIC_PINS;
 	ck_assert_int_eq(
 	    acpi_build(tables, sizeof(tables), TABLES_GPA, &config, &out, error, sizeof(error)),
 	    -1);
 	ck_assert_str_eq(error, "the disk's IRQ 24 is not an I/O APIC pin (0-23)");
-	config = stage_config(1);
+	config = acpi_test_config(1);
 	config.virtio_base = 0xfffff000;
 	config.virtio_size = 0x2000;
 	ck_assert_int_eq(
@@ -468,7 +448,7 @@ static char *disassembly(uint64_t gpa, const char *name)
 
 START_TEST(iasl_reads_the_devices_and_their_resources_in_the_dsdt)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	build(&config);
 	char *dsdt = disassembly(built.dsdt, "dsdt");
 
@@ -491,7 +471,7 @@ END_TEST
 
 START_TEST(iasl_reads_the_xsdt_fadt_and_madt)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	char line[128];
 	build(&config);
 

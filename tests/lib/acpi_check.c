@@ -1,6 +1,7 @@
-/* iasl -d on the VMM's ACPI tables: see iasl.h. */
-#include "iasl.h"
+/* stage09's ACPI tables under test: see acpi_check.h. */
+#include "acpi_check.h"
 #include "run_vmm.h"
+#include "vmm.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -9,6 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+struct acpi_config acpi_test_config(unsigned cpus)
+{
+	return (struct acpi_config){.cpus = cpus,
+				    .lapic_base = LAPIC_BASE,
+				    .ioapic_base = 0xfec00000, /* KVM's in-kernel I/O APIC */
+				    .com1_port = COM1_BASE,
+				    .com1_ports = COM1_PORTS,
+				    .com1_irq = COM1_IRQ,
+				    .virtio_base = VIRTIO_MMIO_BASE,
+				    .virtio_size = VIRTIO_MMIO_SIZE,
+				    .virtio_irq = DISK_IRQ,
+				    .sleep_control_port = TEST_SLEEP_CONTROL_PORT,
+				    .sleep_status_port = TEST_SLEEP_STATUS_PORT,
+				    .reset_port = TEST_RESET_PORT,
+				    .oem_id = "TVMM",
+				    .oem_table_id = "TVMMACPI",
+				    .hypervisor_id = "KVMTVMM"};
+}
 
 const char *iasl_missing(void)
 {
