@@ -63,7 +63,7 @@ const struct capability book_capabilities[] = {
     {KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest memory from our own mmap (ch. 2)"},
     {KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS", "memory slots per VM (ch. 2)"},
     {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "a CPUID for the guest (ch. 4)"},
-    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "an in-kernel interrupt controller (ch. 5)"},
+    {KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "an in-kernel interrupt controller (ch. 5b)"},
     {KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD", "guest writes that signal an eventfd (ch. 6)"},
     {KVM_CAP_IRQFD, "KVM_CAP_IRQFD", "interrupts raised through an eventfd (ch. 6)"},
     {KVM_CAP_NR_VCPUS, "KVM_CAP_NR_VCPUS", "recommended vCPUs per VM (ch. 7)"},

@@ -78,6 +78,8 @@ void trace_exit(FILE *out, const struct vcpu *vcpu)
 {
 	const struct kvm_run *run = vcpu->run;
 
+	if (run->exit_reason == KVM_EXIT_DEBUG && vcpu->debug)
+		return; /* a step or a breakpoint: --step says it its own way */
 	flockfile(out);
 	fprintf(out, "vCPU %u: exit %s", vcpu->index, exit_reason_name(run->exit_reason));
 	if (run->exit_reason == KVM_EXIT_MMIO) {

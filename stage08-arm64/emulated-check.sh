@@ -7,6 +7,8 @@
 # suites print: each must print Check's summary, "N%: Checks: C, Failures: F,
 # Errors: E", and all of them must have F = E = 0. A suite that crashed or
 # never ran prints no summary, and that is a failure too.
+# EMULATED_GDB_ROOT: a directory put at the host's / (GDB for arm64, its /bin/sh and
+# their libraries: ../tools/emulated-host --print-gdb-root), for debug_test's GDB.
 set -uo pipefail
 
 stage=$1 out=$2
@@ -23,7 +25,7 @@ echo "== $stage: ${#suites[@]} suites, in an emulated arm64 host (qemu, $cpus CP
 EMULATED_HOST_SMP=$cpus ../tools/emulated-host arm64 --timeout 600 \
 	--file "$out/vmm:/work/vmm" --file build/guests:/work/guests \
 	--file "$out/disk.img:/work/disk.img" \
-	--file "$out/tests:/work/tests" \
+	--file "$out/tests:/work/tests" ${EMULATED_GDB_ROOT:+--file "$EMULATED_GDB_ROOT:/"} \
 	-- tests/run-suites "${suites[@]/#/tests/}" | tee "$log"
 host_status=${PIPESTATUS[0]}
 ms=$((($(date +%s%N) - started) / 1000000))

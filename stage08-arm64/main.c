@@ -61,6 +61,7 @@ static void usage(FILE *out)
 		VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE - 1, DISK_IRQ, GIC_SPI_BASE + DISK_IRQ,
 		GICD_BASE, GICR_BASE, GICR_SIZE, GICC_BASE, PSCI_FN_SYSTEM_OFF,
 		PSCI_FN_SYSTEM_RESET);
+	debug_usage(out);
 }
 
 /* The defaults live beside the VMM binary: build/vmm, build/guests/, build/disk.img. */
@@ -83,6 +84,7 @@ struct options {
 	bool ioeventfd; /* --ioeventfd */
 	bool stats; /* --stats */
 	double timeout; /* --timeout, in seconds; 0 for none */
+	struct debugger debug; /* --step, --gdb */
 };
 
 /* book:begin exit-status */
@@ -142,11 +144,13 @@ static int run_guest(struct vm *vm, struct options *opt)
 	    vcpus_create(vm, vcpus, opt->cpus) == 0 &&
 	    (!opt->ioeventfd || disk_use_ioeventfd(vm) == 0) &&
 	    (opt->timeout <= 0 || vcpu_set_timeout(boot, opt->timeout) == 0) &&
+	    debug_start(boot, &opt->debug, opt->guest) == 0 &&
 	    serial_start_input(vm, STDIN_FILENO) == 0) {
 		terminal_take(STDIN_FILENO); /* if stdin is a terminal: keys go to the guest */
 		for (unsigned i = 0; i < vm->cpus; i++)
 			vcpus[i].stats = opt->stats ? &stats[i] : NULL;
-		outcome = vm_run(vm);
+		/* The debugger follows the boot vCPU, which runs on this thread. */
+		outcome = debug_finish(boot, vm_run(vm));
 	}
 	terminal_restore();
 	struct vcpu *cause = vm->stopped_by ? vm->stopped_by : boot; /* the first to end */
@@ -214,6 +218,11 @@ static int parse_options(int argc, char **argv, struct vm *vm, struct options *o
 					"vmm: --cpus '%s' is not a number of vCPUs from 1 to %d "
 					"(see ./run --help)\n",
 					text, VCPUS_MAX);
+				return 2;
+			}
+		} else if (debug_is_option(argv[i])) {
+			if (debug_parse_option(argv[i], &opt->debug) < 0) {
+				fprintf(stderr, "vmm: %s (see ./run --help)\n", opt->debug.message);
 				return 2;
 			}
 		} else if (strcmp(argv[i], "--disk") == 0) {

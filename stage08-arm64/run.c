@@ -175,6 +175,8 @@ enum after_exit vcpu_handle_exit(struct vcpu *vcpu)
 		return handle_nisv(vcpu);
 	case KVM_EXIT_INTERNAL_ERROR:
 		return internal_error(vcpu);
+	case KVM_EXIT_DEBUG: /* --step, --gdb: debug.c */
+		return debug_handle_exit(vcpu);
 	}
 	return exit_failed(vcpu);
 }

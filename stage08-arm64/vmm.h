@@ -291,6 +291,7 @@ struct vcpu {
 	double timeout; /* seconds, when a timer was set (--timeout) */
 	timer_t timer; /* that timer: it signals this vCPU's thread */
 	volatile sig_atomic_t timed_out; /* set by the timer's signal handler */
+	struct debugger *debug; /* --step, --gdb: debug.h (NULL: not debugging) */
 	unsigned index; /* KVM's vCPU id, and its MPIDR_EL1's affinity: 0 is the boot vCPU */
 	pthread_t thread; /* the thread that runs it: the main thread for the boot vCPU */
 	bool has_thread; /* that thread runs it: vm_stop() may signal it */
@@ -372,5 +373,7 @@ const char *system_event_name(uint32_t type);
 void trace_exit(FILE *out, const struct vcpu *vcpu);
 void diag_dump(struct vcpu *vcpu, FILE *out);
 void stats_print(FILE *out, const struct run_stats *stats);
+
+#include "debug.h" /* --step and --gdb, on arm64 */
 
 #endif

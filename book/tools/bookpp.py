@@ -51,9 +51,12 @@ HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # What prose linking leaves alone: code spans, links and bracketed spans, HTML tags.
 PROTECTED = re.compile(r"(`+)[\s\S]*?\1|!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]"
                        r"(?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])?|<[^<>\n]+>")
-# "chapter 2", "Chapter 5", "chapters 3 and 4", "chapters 2, 5 and 6"
-CHAPTER_REF = re.compile(r"\b([Cc]hapters?)(\s+)(\d{1,2})\b((?:(?:\s*,\s*|\s+and\s+|\s+or\s+)"
-                         r"\d{1,2}\b)*)")
+# "chapter 2", "Chapter 5", "chapters 3 and 4", "chapters 2, 5 and 6"; "chapter 5b", the
+# second chapter of stage 5 (book/05b-*.md)
+CHAPTER_REF = re.compile(r"\b([Cc]hapters?)(\s+)(\d{1,2}[a-z]?)\b((?:(?:\s*,\s*|\s+and\s+|"
+                         r"\s+or\s+)\d{1,2}[a-z]?\b)*)")
+# A chapter's file name: its number, a letter for a stage's second chapter, a name.
+CHAPTER_FILE = re.compile(r"^(\d\d)([a-z]?)-.*\.md$")
 # A chapter with this many sections or more gets its contents at the top.
 TOC_MIN_SECTIONS = 5
 PARAM = re.compile(r"\{\{([^:{}]+):([A-Za-z_][A-Za-z0-9_]*)\}\}")
@@ -89,7 +92,7 @@ class Book:
     def chapters(self):
         """book/NN-name.md, in order."""
         names = sorted(n for n in os.listdir(os.path.join(self.top, "book"))
-                       if re.match(r"^\d\d-.*\.md$", n))
+                       if CHAPTER_FILE.match(n))
         return ["book/" + n for n in names]
 
     # ---- markers and regions -------------------------------------------------
@@ -316,7 +319,7 @@ class Book:
                     self.error(chapter, number, f"unknown directive '{word.group(1)}': "
                                f"did you mean '{meant[0]}'?")
                 self.check_images(chapter, number, line)
-                line = re.sub(r"\]\((\d\d-[^)#\s]*)\.md\b", r"](\1.html", line)
+                line = re.sub(r"\]\((\d\d[a-z]?-[^)#\s]*)\.md\b", r"](\1.html", line)
                 out.append(line.replace("`" + MASK + "`", VARIES))  # prose naming the mask
             i += 1
         return out
@@ -340,8 +343,11 @@ class Book:
     # ---- reading aids: links to chapters and to the glossary -------------------
 
     def chapter_numbered(self, number):
-        """book/NN-name.md for chapter number, or None when it is not written yet."""
-        return next((c for c in self.chapters() if c.startswith(f"book/{number:02d}-")), None)
+        """book/NN-name.md for chapter number ("5", or "5b" for book/05b-name.md), or None
+        when it is not written yet."""
+        digits, letter = re.match(r"^(\d+)([a-z]?)$", str(number)).groups()
+        prefix = f"book/{int(digits):02d}{letter}-"
+        return next((c for c in self.chapters() if c.startswith(prefix)), None)
 
     def scan_terms(self):
         """The glossary: each <!-- terms: ... --> names the words that the heading above it
@@ -405,27 +411,27 @@ class Book:
             pieces += [(text[at:m.start()], False), (m.group(0), True)]
             at = m.end()
         pieces.append((text[at:], False))
-        here = os.path.basename(chapter)[:2]
+        here = chapter_id(chapter)
         glossary_page = {a: os.path.basename(c)[:-3] + ".html"
                          for a, (c, _) in self.glossary.items()}
 
         def chapter_link(m):
-            numbers = [m.group(3)] + re.findall(r"\d+", m.group(4))
-            pages = {n: self.chapter_numbered(int(n)) for n in numbers}
-            if all(n == here.lstrip("0") for n in numbers):
+            numbers = [m.group(3)] + re.findall(r"\d+[a-z]?", m.group(4))
+            pages = {n: self.chapter_numbered(n) for n in numbers}
+            if all(n == here for n in numbers):
                 return m.group(0)
 
             def link(words, n):
                 page = pages[n]
                 if not page and n.zfill(2) in planned_chapters(self):
                     return f'[{words}]{{.unwritten title="not written yet"}}'
-                if not page or n.zfill(2) == here:
+                if not page or n == here:
                     return words
                 return f"[{words}]({os.path.basename(page)[:-3]}.html)"
 
             if len(numbers) == 1:
                 return link(m.group(0), numbers[0])
-            rest = re.sub(r"\d+", lambda k: link(k.group(0), k.group(0)), m.group(4))
+            rest = re.sub(r"\d+[a-z]?", lambda k: link(k.group(0), k.group(0)), m.group(4))
             return m.group(1) + m.group(2) + link(m.group(3), m.group(3)) + rest
 
         done = []
@@ -802,6 +808,12 @@ def mask(expected, actual):
 
 # ---- HTML ------------------------------------------------------------------------
 
+def chapter_id(chapter):
+    """"5" for book/05-name.md, "5b" for book/05b-name.md: as the prose names it."""
+    digits, letter = CHAPTER_FILE.match(os.path.basename(chapter)).groups()
+    return str(int(digits)) + letter
+
+
 def title_of(lines, fallback):
     return next((l[2:].strip() for l in lines if l.startswith("# ")), fallback)
 
@@ -871,7 +883,8 @@ def build_html(book, pages, outdir):
     front = "book/index.md"
     intro = book.lines(front) if book.exists(front) else ["# The book"]
     book_title = title_of(intro, "The book")
-    entries = [(os.path.basename(c)[:2], f"- [{titles[c]}]({page_of[c]})") for c in chapters]
+    entries = [(os.path.basename(c).split("-")[0], f"- [{titles[c]}]({page_of[c]})")
+               for c in chapters]
     entries += [(n, f"- [{n.lstrip('0')}. {t}]{{.unwritten}} *(not written yet)*")
                 for n, t in planned_chapters(book).items()]
     contents = intro + ["", "## Contents", ""] + [e for _, e in sorted(entries)]

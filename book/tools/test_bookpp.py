@@ -414,6 +414,21 @@ class BookppTest(unittest.TestCase):
                       "will; chapter 2 is this one, `chapter 1` is code. [Chapter 4]{.unwritten "
                       'title="not written yet"} is planned.', text)
 
+    def test_a_stage_may_have_a_second_chapter(self):
+        self.write("book/01b-again.md", "# 1b. Again\n\nChapter 1 began it, chapter 1b is this "
+                   "one; chapters 1 and 2 follow [the first](01-demo.md).\n")
+        self.write("book/02-more.md", "# More\n\nAfter chapter 1b, and chapters 1 and 1b.\n")
+        book = bookpp.Book(self.top)
+        self.assertEqual(["book/01-demo.md", "book/01b-again.md", "book/02-more.md"],
+                         book.chapters())
+        pages = book.process()
+        self.assertEqual("", "\n".join(book.errors))
+        self.assertIn("[Chapter 1](01-demo.html) began it, chapter 1b is this one; chapters "
+                      "[1](01-demo.html) and [2](02-more.html) follow [the first](01-demo.html).",
+                      pages["book/01b-again.md"])
+        self.assertIn("After [chapter 1b](01b-again.html), and chapters [1](01-demo.html) and "
+                      "[1b](01b-again.html).", pages["book/02-more.md"])
+
     def test_first_use_of_a_glossary_term_links_to_it(self):
         self.write("book/99-glossary.md", "# Glossary\n\n## vCPU\n<!-- terms: vCPU, virtual "
                    "CPU -->\n\nA virtual CPU.\n\n## Port I/O\n<!-- terms: port I/O -->\n\nin, "
