@@ -3,15 +3,18 @@
 #   make -C stage02-real-mode -f ../exercises/exercises.mk build/exercises/load-address_test
 # builds the stage (its VMM and guests: a reader's new guest too) and that exercise's
 # test. STATIC=1 builds into build/static/, for the emulated host. tools/grade runs them.
+# stage08-arm64 builds into its OUT (build/aarch64/ off arm64), as its own tests.
 include Makefile
 
 EXERCISE_SRC := ../exercises/$(STAGE)
+EXERCISE_OUT := $(or $(OUT),$(BUILD))
 
-# Each exercise test is one Check binary, linked like the stage's own tests.
-$(BUILD)/exercises/%_test: $(EXERCISE_SRC)/%_test.c $(OBJS) $(TEST_LIB_OBJS) | need-check
+# Each exercise test is one Check binary, linked like the stage's own tests (with
+# no_disasm.c where the stage has --step, whose step.o wants a disassembler).
+$(EXERCISE_OUT)/exercises/%_test: $(EXERCISE_SRC)/%_test.c $(OBJS) $(TEST_LIB_OBJS) | need-check
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I../exercises/lib $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(OBJS) $(CHECK_FLAGS) \
-		../tests/lib/no_disasm.c
+		$(if $(wildcard step.c),../tests/lib/no_disasm.c)
 
 # A guest whose source is gone (renamed, deleted) must not pass for a reader's work:
 # the grader removes such binaries before it builds.

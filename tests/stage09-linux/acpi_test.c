@@ -9,22 +9,20 @@
  */
 #include "acpi.h"
 #include "aml.h"
+#include "acpi_check.h"
 #include "kvm_check.h"
 #include "run_vmm.h"
 #include "vmm.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define TABLES_GPA 0xe0000 /* where stage09 puts them: the BIOS area the kernel searches */
 #define IOAPIC_BASE 0xfec00000 /* KVM's in-kernel I/O APIC */
-#define SLEEP_CONTROL_PORT 0x600
-#define SLEEP_STATUS_PORT 0x601
-#define RESET_PORT 0xcf9
+#define SLEEP_CONTROL_PORT TEST_SLEEP_CONTROL_PORT
+#define SLEEP_STATUS_PORT TEST_SLEEP_STATUS_PORT
+#define RESET_PORT TEST_RESET_PORT
 #define HEADER_SIZE 36
 #define FADT_FLAGS 112 /* offsets in the FADT (5.2.9) */
 #define FADT_RESET_REG 116
@@ -35,26 +33,6 @@
 
 static uint8_t tables[8192];
 static struct acpi_tables built;
-
-/* The stage's own devices (vmm.h), as stage09 describes them. */
-static struct acpi_config stage_config(unsigned cpus)
-{
-	return (struct acpi_config){.cpus = cpus,
-				    .lapic_base = LAPIC_BASE,
-				    .ioapic_base = IOAPIC_BASE,
-				    .com1_port = COM1_BASE,
-				    .com1_ports = COM1_PORTS,
-				    .com1_irq = COM1_IRQ,
-				    .virtio_base = VIRTIO_MMIO_BASE,
-				    .virtio_size = VIRTIO_MMIO_SIZE,
-				    .virtio_irq = DISK_IRQ,
-				    .sleep_control_port = SLEEP_CONTROL_PORT,
-				    .sleep_status_port = SLEEP_STATUS_PORT,
-				    .reset_port = RESET_PORT,
-				    .oem_id = "TVMM",
-				    .oem_table_id = "TVMMACPI",
-				    .hypervisor_id = "KVMTVMM"};
-}
 
 static void build(const struct acpi_config *config)
 {
@@ -113,7 +91,7 @@ static const uint8_t *table_at(uint64_t gpa, const char *signature)
 
 START_TEST(the_rsdp_has_both_checksums_and_points_at_the_xsdt)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	build(&config);
 	const uint8_t *rsdp = tables;
 
@@ -131,7 +109,7 @@ END_TEST
 
 START_TEST(the_xsdt_leads_to_the_fadt_and_madt_and_the_fadt_to_the_dsdt)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	build(&config);
 	const uint8_t *xsdt = table_at(built.xsdt, "XSDT");
 
@@ -160,7 +138,7 @@ static void assert_port_register(const uint8_t *gas, uint16_t port)
 
 START_TEST(the_fadt_is_hardware_reduced_with_sleep_registers_at_the_given_ports)
 {
-	struct acpi_config config = stage_config(1);
+	struct acpi_config config = acpi_test_config(1);
 	config.sleep_control_port = 0x1234;
 	config.sleep_status_port = 0x5678;
 	config.reset_port = 0x9abc;
@@ -212,7 +190,7 @@ static const unsigned cpu_counts[] = {1, 2, 4, ACPI_MAX_CPUS};
 
 START_TEST(the_madt_has_one_local_apic_per_vcpu_and_the_ioapic)
 {
-	struct acpi_config config = stage_config(cpu_counts[_i]);
+	struct acpi_config config = acpi_test_config(cpu_counts[_i]);
 	build(&config);
 
 	ck_assert_uint_eq(madt_local_apics(table_at(built.madt, "APIC")), cpu_counts[_i]);
@@ -374,7 +352,7 @@ END_TEST
 /* Name (_S5, Package (2) {ACPI_S5_SLP_TYP, Zero}): the same SLP_TYP the VMM decodes. */
 START_TEST(the_dsdt_names_s5_with_the_sleep_type_the_vmm_decodes)
 {
-	struct acpi_config config = stage_config(1);
+	struct acpi_config config = acpi_test_config(1);
 	const uint8_t s5[] = {
 	    AML_NAME_OP,     '_',        'S', '5', '_', AML_PACKAGE_OP, 0x05, 0x02, AML_BYTE_PREFIX,
 	    ACPI_S5_SLP_TYP, AML_ZERO_OP};
@@ -392,7 +370,7 @@ END_TEST
 
 START_TEST(a_buffer_too_small_is_an_error_and_nothing_is_written_past_it)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	static uint8_t small[sizeof(tables) + 64], untouched[sizeof(small)];
 	char error[256], want[256];
 	struct acpi_tables out;
@@ -424,9 +402,9 @@ START_TEST(values_the_tables_cannot_hold_are_refused)
 		uint64_t gpa;
 		const char *error;
 	} cases[] = {
-	    {stage_config(0), TABLES_GPA, "the MADT holds 1 to 255 vCPUs, not 0"},
-	    {stage_config(256), TABLES_GPA, "the MADT holds 1 to 255 vCPUs, not 256"},
-	    {stage_config(1), TABLES_GPA + 8,
+	    {acpi_test_config(0), TABLES_GPA, "the MADT holds 1 to 255 vCPUs, not 0"},
+	    {acpi_test_config(256), TABLES_GPA, "the MADT holds 1 to 255 vCPUs, not 256"},
+	    {acpi_test_config(1), TABLES_GPA + 8,
 	     "the ACPI tables' address 0xe0008 is not 16-byte aligned"},
 	};
 	char error[256];
@@ -438,19 +416,19 @@ START_TEST(values_the_tables_cannot_hold_are_refused)
 				 -1);
 		ck_assert_str_eq(error, cases[i].error);
 	}
-	struct acpi_config config = stage_config(1);
+	struct acpi_config config = acpi_test_config(1);
 	config.com1_irq = 16;
 	ck_assert_int_eq(
 	    acpi_build(tables, sizeof(tables), TABLES_GPA, &config, &out, error, sizeof(error)),
 	    -1);
 	ck_assert_str_eq(error, "COM1's IRQ 16 is not an ISA IRQ (0-15)");
-	config = stage_config(1);
+	config = acpi_test_config(1);
 	config.virtio_irq = ACPI_IOAPIC_PINS;
 	ck_assert_int_eq(
 	    acpi_build(tables, sizeof(tables), TABLES_GPA, &config, &out, error, sizeof(error)),
 	    -1);
 	ck_assert_str_eq(error, "the disk's IRQ 24 is not an I/O APIC pin (0-23)");
-	config = stage_config(1);
+	config = acpi_test_config(1);
 	config.virtio_base = 0xfffff000;
 	config.virtio_size = 0x2000;
 	ck_assert_int_eq(
@@ -462,160 +440,75 @@ END_TEST
 
 /* ---- iasl -d: Debian's ACPICA disassembler reads the tables back ---- */
 
-/* Why `iasl` cannot be run, or NULL when it can. */
-static const char *no_iasl(void)
-{
-	const char *path = getenv("PATH");
-	char candidate[4096];
-
-	while (path && *path) {
-		size_t length = strcspn(path, ":");
-		snprintf(candidate, sizeof(candidate), "%.*s/iasl", (int)length, path);
-		if (access(candidate, X_OK) == 0)
-			return NULL;
-		path += length + (path[length] == ':');
-	}
-	return "iasl is missing: apt-get install acpica-tools (or: make deps)";
-}
-
-/* Where the comment at `from` ends, or NULL if there is none there. */
-static const char *comment_end(const char *from)
-{
-	if (from[0] == '/' && from[1] == '/')
-		return from + strcspn(from, "\n");
-	if (from[0] == '/' && from[1] == '*') {
-		const char *end = strstr(from + 2, "*/");
-		return end ? end + 2 : from + strlen(from);
-	}
-	return NULL;
-}
-
-/* Drops the comments, with the space before each, and runs of white space. */
-static void plain(char *text)
-{
-	char *to = text;
-
-	for (const char *from = text; *from;) {
-		const char *end = comment_end(from);
-		if (end) {
-			from = end;
-			if (to != text && to[-1] == ' ')
-				to--;
-		} else if (isspace((unsigned char)*from)) {
-			while (isspace((unsigned char)*from))
-				from++;
-			if (to != text && to[-1] != ' ')
-				*to++ = ' ';
-		} else {
-			*to++ = *from++;
-		}
-	}
-	*to = '\0';
-}
-
-/*
- * Writes the table at gpa into a file, runs `iasl -d` on it and returns what it
- * wrote (NAME.dsl), comments and extra white space dropped; malloc'd. iasl must
- * exit with 0 and report nothing wrong: no error, no warning, no bad checksum.
- */
+/* iasl_disassemble() on the table at gpa in what build() made. */
 static char *disassembly(uint64_t gpa, const char *name)
 {
-	static char log[16384];
-	char dir[] = "/tmp/acpi-test-XXXXXX", dat[64], prefix[64], dsl[64];
-	const uint8_t *table = tables + (gpa - TABLES_GPA);
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(dat, sizeof(dat), "%s/%s.dat", dir, name);
-	snprintf(prefix, sizeof(prefix), "%s/%s", dir, name);
-	snprintf(dsl, sizeof(dsl), "%s/%s.dsl", dir, name);
-	FILE *f = fopen(dat, "wb");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(table, 1, u32(table + 4), f), u32(table + 4));
-	fclose(f);
-	int status = run_program("iasl", log, sizeof(log), "-p", prefix, "-d", dat);
-	ck_assert_msg(status == 0, "iasl -d %s: status %d: %s", name, status, log);
-	ck_assert_msg(strstr(log, "Binary file appears to be a valid ACPI table"), "%s", log);
-	ck_assert_msg(!strcasestr(log, "error") && !strcasestr(log, "warning"), "%s", log);
-	f = fopen(dsl, "r");
-	ck_assert_msg(f, "%s: %s", dsl, strerror(errno));
-	char *text = calloc(1, 65536);
-	ck_assert_ptr_nonnull(text);
-	text[fread(text, 1, 65535, f)] = '\0';
-	fclose(f);
-	ck_assert_msg(!strstr(text, "Incorrect"), "%s", text);
-	unlink(dat);
-	unlink(dsl);
-	rmdir(dir);
-	plain(text);
-	return text;
-}
-
-/* Fails unless the disassembly has `what`; shows no more of it than Check's message holds. */
-static void assert_has(const char *disassembly, const char *what)
-{
-	ck_assert_msg(strstr(disassembly, what),
-		      "'%s' is not in the disassembly, which begins: %.2000s", what, disassembly);
+	return iasl_disassemble(tables + (gpa - TABLES_GPA), name);
 }
 
 START_TEST(iasl_reads_the_devices_and_their_resources_in_the_dsdt)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	build(&config);
 	char *dsdt = disassembly(built.dsdt, "dsdt");
 
-	assert_has(dsdt, "DefinitionBlock (\"\", \"DSDT\", 2, \"TVMM \", \"TVMMACPI\", "
-			 "0x00000001) {");
-	assert_has(dsdt, "Name (_S5, Package (0x02) { 0x05, Zero })");
-	assert_has(dsdt, "Scope (\\_SB) { Device (COM1) { Name (_HID, EisaId (\"PNP0501\")) "
-			 "Name (_UID, Zero) Name (_CRS, ResourceTemplate () { "
-			 "IO (Decode16, 0x03F8, 0x03F8, 0x01, 0x08, ) IRQNoFlags () {4} }) }");
-	assert_has(dsdt, "Device (VIO0) { Name (_HID, \"LNRO0005\") Name (_UID, Zero) "
-			 "Name (_CRS, ResourceTemplate () { "
-			 "Memory32Fixed (ReadWrite, 0xD0000000, 0x00001000, ) "
-			 "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) "
-			 "{ 0x00000005, } }) }");
+	assert_disassembly_has(dsdt, "DefinitionBlock (\"\", \"DSDT\", 2, \"TVMM \", \"TVMMACPI\", "
+				     "0x00000001) {");
+	assert_disassembly_has(dsdt, "Name (_S5, Package (0x02) { 0x05, Zero })");
+	assert_disassembly_has(
+	    dsdt, "Scope (\\_SB) { Device (COM1) { Name (_HID, EisaId (\"PNP0501\")) "
+		  "Name (_UID, Zero) Name (_CRS, ResourceTemplate () { "
+		  "IO (Decode16, 0x03F8, 0x03F8, 0x01, 0x08, ) IRQNoFlags () {4} }) }");
+	assert_disassembly_has(dsdt,
+			       "Device (VIO0) { Name (_HID, \"LNRO0005\") Name (_UID, Zero) "
+			       "Name (_CRS, ResourceTemplate () { "
+			       "Memory32Fixed (ReadWrite, 0xD0000000, 0x00001000, ) "
+			       "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) "
+			       "{ 0x00000005, } }) }");
 	free(dsdt);
 }
 END_TEST
 
 START_TEST(iasl_reads_the_xsdt_fadt_and_madt)
 {
-	struct acpi_config config = stage_config(2);
+	struct acpi_config config = acpi_test_config(2);
 	char line[128];
 	build(&config);
 
 	char *xsdt = disassembly(built.xsdt, "xsdt");
 	snprintf(line, sizeof(line), "ACPI Table Address 0 : %016llX",
 		 (unsigned long long)built.fadt);
-	assert_has(xsdt, line);
+	assert_disassembly_has(xsdt, line);
 	snprintf(line, sizeof(line), "ACPI Table Address 1 : %016llX",
 		 (unsigned long long)built.madt);
-	assert_has(xsdt, line);
+	assert_disassembly_has(xsdt, line);
 	free(xsdt);
 
 	char *fadt = disassembly(built.fadt, "facp");
-	assert_has(fadt, "Revision : 06");
-	assert_has(fadt, "Hardware Reduced (V5) : 1");
-	assert_has(fadt, "Reset Register Supported (V2) : 1");
-	assert_has(fadt, "Value to cause reset : 06");
-	assert_has(fadt, "Address : 0000000000000CF9");
+	assert_disassembly_has(fadt, "Revision : 06");
+	assert_disassembly_has(fadt, "Hardware Reduced (V5) : 1");
+	assert_disassembly_has(fadt, "Reset Register Supported (V2) : 1");
+	assert_disassembly_has(fadt, "Value to cause reset : 06");
+	assert_disassembly_has(fadt, "Address : 0000000000000CF9");
 	snprintf(line, sizeof(line), "DSDT Address : %016llX", (unsigned long long)built.dsdt);
-	assert_has(fadt, line);
-	assert_has(fadt, "Sleep Control Register : [Generic Address Structure] "
-			 "[0F4h 0244 1] Space ID : 01 [SystemIO] [0F5h 0245 1] Bit Width : 08");
-	assert_has(fadt, "[0F8h 0248 8] Address : 0000000000000600");
-	assert_has(fadt, "[104h 0260 8] Address : 0000000000000601");
+	assert_disassembly_has(fadt, line);
+	assert_disassembly_has(
+	    fadt, "Sleep Control Register : [Generic Address Structure] "
+		  "[0F4h 0244 1] Space ID : 01 [SystemIO] [0F5h 0245 1] Bit Width : 08");
+	assert_disassembly_has(fadt, "[0F8h 0248 8] Address : 0000000000000600");
+	assert_disassembly_has(fadt, "[104h 0260 8] Address : 0000000000000601");
 	free(fadt);
 
 	char *madt = disassembly(built.madt, "apic");
-	assert_has(madt, "PC-AT Compatibility : 1");
+	assert_disassembly_has(madt, "PC-AT Compatibility : 1");
 	ck_assert_uint_eq(occurrences(madt, "Subtable Type : 00 [Processor Local APIC]"), 2);
-	assert_has(madt, "Local Apic ID : 00");
-	assert_has(madt, "Local Apic ID : 01");
+	assert_disassembly_has(madt, "Local Apic ID : 00");
+	assert_disassembly_has(madt, "Local Apic ID : 01");
 	ck_assert_uint_eq(occurrences(madt, "Processor Enabled : 1"), 2);
-	assert_has(madt, "Subtable Type : 01 [I/O APIC] [03Dh 0061 1] Length : 0C "
-			 "[03Eh 0062 1] I/O Apic ID : 00 [03Fh 0063 1] Reserved : 00 "
-			 "[040h 0064 4] Address : FEC00000 [044h 0068 4] Interrupt : 00000000");
+	assert_disassembly_has(
+	    madt, "Subtable Type : 01 [I/O APIC] [03Dh 0061 1] Length : 0C "
+		  "[03Eh 0062 1] I/O Apic ID : 00 [03Fh 0063 1] Reserved : 00 "
+		  "[040h 0064 4] Address : FEC00000 [044h 0068 4] Interrupt : 00000000");
 	free(madt);
 }
 END_TEST
@@ -626,7 +519,7 @@ int main(void)
 	TCase *tables_case = tcase_create("tables");
 	TCase *aml_case = tcase_create("aml");
 	TCase *iasl_case = tcase_create("iasl");
-	const char *iasl_missing = no_iasl();
+	const char *no_iasl = iasl_missing();
 
 	tcase_add_test(tables_case, the_rsdp_has_both_checksums_and_points_at_the_xsdt);
 	tcase_add_test(tables_case, the_xsdt_leads_to_the_fadt_and_madt_and_the_fadt_to_the_dsdt);
@@ -645,8 +538,8 @@ int main(void)
 	tcase_add_test(aml_case, a_device_is_extop_deviceop_pkglength_name_and_terms);
 	tcase_add_test(aml_case, resource_templates_hold_the_descriptors_of_section_6_4);
 	tcase_add_test_needing(iasl_case, iasl_reads_the_devices_and_their_resources_in_the_dsdt,
-			       iasl_missing);
-	tcase_add_test_needing(iasl_case, iasl_reads_the_xsdt_fadt_and_madt, iasl_missing);
+			       no_iasl);
+	tcase_add_test_needing(iasl_case, iasl_reads_the_xsdt_fadt_and_madt, no_iasl);
 	suite_add_tcase(s, tables_case);
 	suite_add_tcase(s, aml_case);
 	suite_add_tcase(s, iasl_case);
