@@ -22,6 +22,7 @@ import os
 import re
 import statistics
 import sys
+import textwrap
 
 BARE = "bare"
 QEMU = "qemu"
@@ -335,7 +336,10 @@ def svg_plot(rows, title):
     """Each row with rounds: a line of dots (one per round), the median a bar, log x."""
     plotted = [r for r in rows if r.ratios and not getattr(r, "single_median", False)]
     plotted += [r for r in rows if getattr(r, "single_median", False)]
-    label_w, plot_w, row_h, top = 430, 470, 18, 48
+    label_w, plot_w, row_h = 430, 470, 18
+    # The title says where the figures were measured, which can be long: it wraps.
+    title_lines = textwrap.wrap(title, 120)
+    top = 48 + 16 * (len(title_lines) - 1)
     lo, hi = 0.005, 50.0
     height = top + row_h * len(plotted) + 40
 
@@ -347,10 +351,11 @@ def svg_plot(rows, title):
     svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
            'font-family="sans-serif" font-size="11">' % (label_w + plot_w + 20, height),
            '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="10" y="18" font-size="13">%s</text>' % esc(title),
-           '<text x="10" y="34" fill="#555">each dot one round (virtio-blk: its median '
+           *('<text x="10" y="%d" font-size="13">%s</text>' % (18 + 16 * i, esc(line))
+             for i, line in enumerate(title_lines)),
+           '<text x="10" y="%d" fill="#555">each dot one round (virtio-blk: its median '
            'and p10..p90); bar: the median; ratio = this VMM / reference, log scale'
-           '</text>']
+           '</text>' % (top - 14)]
     for tick in (0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10):
         x = x_of(tick)
         svg.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>' % (
