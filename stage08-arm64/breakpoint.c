@@ -44,7 +44,7 @@ static int write_brk(struct vcpu *vcpu, struct breakpoint *bp)
 			       (unsigned long long)bp->address);
 	bp->physical = pa;
 	memcpy(&bp->saved, insn, INSN_SIZE);
-	memcpy(insn, &brk, INSN_SIZE); /* little-endian, as the guest's instructions */
+	debug_write_code(insn, &brk, INSN_SIZE); /* little-endian, as the guest's instructions */
 	bp->in_memory = true;
 	return 0;
 }
@@ -58,7 +58,7 @@ static void erase_brk(struct vcpu *vcpu, struct breakpoint *bp)
 	if (insn) {
 		memcpy(&now, insn, INSN_SIZE);
 		if (now == BRK_0)
-			memcpy(insn, &bp->saved, INSN_SIZE);
+			debug_write_code(insn, &bp->saved, INSN_SIZE);
 	}
 	bp->in_memory = false;
 }
@@ -145,7 +145,7 @@ void breakpoints_rewrite(struct vcpu *vcpu, uint64_t va, size_t len)
 		uint8_t *insn = guest_ptr(vcpu->vm, bp->physical, INSN_SIZE);
 		if (insn) {
 			memcpy(&bp->saved, insn, INSN_SIZE);
-			memcpy(insn, &brk, INSN_SIZE);
+			debug_write_code(insn, &brk, INSN_SIZE);
 		}
 	}
 }

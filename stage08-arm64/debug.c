@@ -231,6 +231,25 @@ int debug_translate(struct vcpu *vcpu, uint64_t va, uint64_t *pa)
 /* book:end translate */
 
 /*
+ * Bytes the guest may run, written through our mapping of its memory: a BRK, the
+ * instruction it replaced, whatever GDB writes. Arm keeps the instruction cache
+ * coherent with data writes only where CTR_EL0 says so (DIC and IDC; a Raspberry Pi
+ * 4's Cortex-A72 does not): the new bytes must be cleaned from the data cache and
+ * the instruction cache's copy invalidated, or the guest may go on running the old
+ * instruction, or a BRK already taken out. __builtin___clear_cache does both (DC
+ * CVAU, IC IVAU) at our address. The data cache, and the instruction cache of most
+ * cores, behave as if indexed by physical address, so the guest's fetch at its own
+ * address sees the change (an instruction cache that aliases by virtual address
+ * would need all of it invalidated, which only the kernel may do).
+ * x86 needs none of this, and the emulated arm64 host's qemu has no such caches.
+ */
+void debug_write_code(uint8_t *to, const void *from, size_t len)
+{
+	memcpy(to, from, len);
+	__builtin___clear_cache((char *)to, (char *)to + len);
+}
+
+/*
  * Guest memory at a virtual address, a 4 KiB page at a time (the smallest a
  * translation maps). Returns how many bytes could be reached; the rest is not
  * mapped, or not in guest memory.
@@ -252,7 +271,7 @@ static size_t copy_virtual(struct vcpu *vcpu, uint64_t va, uint8_t *buf, size_t 
 		if (!guest)
 			break;
 		if (write)
-			memcpy(guest, buf + done, chunk);
+			debug_write_code(guest, buf + done, chunk);
 		else
 			memcpy(buf + done, guest, chunk);
 		done += chunk;

@@ -109,6 +109,7 @@ uint64_t current_sp(const struct kvm_regs *r);
 size_t debug_read_virtual(struct vcpu *vcpu, uint64_t va, uint8_t *buf, size_t len);
 size_t debug_write_virtual(struct vcpu *vcpu, uint64_t va, const uint8_t *buf, size_t len);
 int debug_translate(struct vcpu *vcpu, uint64_t va, uint64_t *pa);
+void debug_write_code(uint8_t *to, const void *from, size_t len);
 int debug_resume(struct vcpu *vcpu, bool single_step);
 bool debug_breakpoint_hit(struct vcpu *vcpu, uint64_t pc);
 
