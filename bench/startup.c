@@ -22,8 +22,12 @@
  * "time ROUND REF@NAME ..." (the reference's run paired with NAME's), "memory ROUND
  * NAME ...", and asserts nothing: bench/report.py makes the table and the plot.
  *
- * usage: startup [--until TEXT] ROUNDS -- NAME RAM STATUS PROGRAM [ARG...]
- *                [-- NAME RAM STATUS ...]...
+ * A run that goes on past --limit SECONDS (60 by default) is killed, and startup fails
+ * saying so: a guest or an emulated host that hangs ends the bench, not the reader's
+ * patience.
+ *
+ * usage: startup [--until TEXT] [--limit SECONDS] ROUNDS -- NAME RAM STATUS PROGRAM
+ *                [ARG...] [-- NAME RAM STATUS ...]...
  *   RAM     the size of the VMM's guest RAM mapping, in bytes (0x... is fine); a VMM
  *           that keeps part of its guest elsewhere (QEMU's BIOS ROM) adds it: BYTES+BYTES
  *   STATUS  the exit status that means the guest ran to its end
@@ -47,6 +51,7 @@
 #define EXPECTED_OUTPUT "k" /* what the tiny guest prints: its first exit */
 #define OUTPUT_MAX (256 * 1024) /* what we keep of a VMM's output: a Linux boot's log */
 #define SETTLE_US 20000 /* the pause after each pair of timed runs */
+#define LIMIT_S 60 /* --limit's default: the tiny guest takes milliseconds, QEMU a second */
 
 struct vmm {
 	const char *name;
@@ -68,6 +73,9 @@ static char stderr_path[] = "/tmp/startup-stderr.XXXXXX";
 static double *exec_stamp; /* shared with the child: when it called execve() */
 static const char *until; /* --until TEXT, or NULL: the tiny guest's one byte */
 static char output[OUTPUT_MAX]; /* the output of the VMM that runs now */
+static unsigned limit_s = LIMIT_S; /* --limit */
+static volatile pid_t running; /* the VMM that runs now, for on_alarm() */
+static volatile sig_atomic_t over_limit; /* on_alarm() killed it */
 
 static double now_s(void)
 {
@@ -89,13 +97,32 @@ static int expected_output(const char *out)
 	return until ? strstr(out, until) != NULL : strcmp(out, EXPECTED_OUTPUT) == 0;
 }
 
+/* The run went on past --limit: kill it. read() and wait4() go on (SA_RESTART) and see it end. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	over_limit = 1;
+	if (running > 0)
+		kill(running, SIGKILL);
+}
+
+static void remove_stderr_file(void)
+{
+	unlink(stderr_path);
+}
+
 /* Says why a VMM's run is not a run of its guest to its end, with its stderr. */
 static void fail_run(const struct vmm *v, int wstatus, const char *out)
 {
 	char line[512];
 	FILE *err = fopen(stderr_path, "r");
 
-	if (WIFEXITED(wstatus))
+	if (over_limit)
+		fprintf(stderr,
+			"startup: %s ran longer than %u s (--limit) and was killed: a hung "
+			"guest, or a hung emulated host",
+			v->name, limit_s);
+	else if (WIFEXITED(wstatus))
 		fprintf(stderr, "startup: %s exited with status %d (a finished guest: %d)", v->name,
 			WEXITSTATUS(wstatus), v->status);
 	else
@@ -137,7 +164,16 @@ static pid_t spawn(const struct vmm *v, int fds[2], int traced)
 		exec_vmm(v, fds[1], traced);
 	}
 	close(fds[1]);
+	running = pid;
+	alarm(limit_s);
 	return pid;
+}
+
+/* The run has ended (wait4() saw it): no more alarm. */
+static void ended(void)
+{
+	alarm(0);
+	running = 0;
 }
 
 /*
@@ -181,6 +217,7 @@ static struct timed run_timed(const struct vmm *v)
 	if (wait4(pid, &wstatus, 0, &usage) < 0)
 		die("wait4");
 	double exited_at = now_s();
+	ended();
 	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != v->status || !expected_output(output))
 		fail_run(v, wstatus, output);
 	struct timed t = {
@@ -277,8 +314,10 @@ static struct memory run_traced(const struct vmm *v)
 	for (;;) {
 		if (wait4(pid, &wstatus, 0, &usage) < 0)
 			die("wait4");
-		if (!WIFSTOPPED(wstatus))
+		if (!WIFSTOPPED(wstatus)) {
+			ended();
 			break;
+		}
 		int signal = WSTOPSIG(wstatus);
 		if (signal == (SIGTRAP | 0x80)) {
 			on_syscall(pid, &ram, &mmap_len);
@@ -376,19 +415,28 @@ int main(int argc, char **argv)
 {
 	struct vmm vmms[VMMS_MAX];
 
-	if (argc > 2 && strcmp(argv[1], "--until") == 0) {
-		until = argv[2];
-		argc -= 2;
-		argv += 2;
+	for (; argc > 2 && strncmp(argv[1], "--", 2) == 0 && argv[1][2] != '\0';
+	     argc -= 2, argv += 2) {
+		if (strcmp(argv[1], "--until") == 0)
+			until = argv[2];
+		else if (strcmp(argv[1], "--limit") == 0 && atoi(argv[2]) > 0)
+			limit_s = (unsigned)atoi(argv[2]);
+		else
+			argc = 0; /* the usage, below */
 	}
 	int rounds = argc > 1 ? atoi(argv[1]) : 0;
 	int n = argc > 2 && strcmp(argv[2], "--") == 0 ? parse_vmms(argc - 2, argv + 2, vmms) : -1;
 
 	if (rounds < 1 || n < 1 || (until && *until == '\0')) {
-		fprintf(stderr, "usage: startup [--until TEXT] ROUNDS -- NAME RAM STATUS PROGRAM "
-				"[ARG...] [-- NAME RAM STATUS PROGRAM [ARG...]]...\n");
+		fprintf(stderr,
+			"usage: startup [--until TEXT] [--limit SECONDS] ROUNDS -- NAME RAM "
+			"STATUS PROGRAM [ARG...] [-- NAME RAM STATUS PROGRAM [ARG...]]...\n");
 		return 2;
 	}
+	struct sigaction on_limit = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+	sigemptyset(&on_limit.sa_mask);
+	if (sigaction(SIGALRM, &on_limit, NULL) < 0)
+		die("sigaction");
 	exec_stamp = mmap(NULL, sizeof(*exec_stamp), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (exec_stamp == MAP_FAILED)
@@ -397,6 +445,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die(stderr_path);
 	close(fd);
+	atexit(remove_stderr_file); /* fail_run() exits too */
 	printf("# startup: %d rounds; seconds from execve(), KiB%s%s%s\n", rounds,
 	       until ? "; until: '" : "", until ? until : "", until ? "' printed" : "");
 	for (int i = 0; i < n; i++)
@@ -413,6 +462,5 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
-	unlink(stderr_path);
 	return 0;
 }
