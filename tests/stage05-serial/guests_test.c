@@ -9,10 +9,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define RESULT_ADDR 0x600 /* where the guests store their results (defs.inc) */
 #define LINE_ADDR 0x10000 /* echo.asm: the last line read */
+#define STUCK_S 60 /* a guest fed by the input thread that has not ended by then never will */
 
 static uint64_t guest_qword(struct fixture *f, uint64_t gpa)
 {
@@ -33,6 +35,43 @@ static int pipe_with(const char *input, size_t len)
 	return fds[0];
 }
 
+/*
+ * A guest that waits for input and interrupts runs to its end, or the test says where
+ * it was stuck: the vCPU, the guest's counters (bytes echoed, interrupts taken, done
+ * flag: irq-echo's), what the UART and the input thread's ring held, and the master
+ * PIC's state. A hang with nothing said cannot be told from a slow machine.
+ */
+static void assert_runs_to_end(struct fixture *f)
+{
+	ck_assert_msg(vcpu_set_timeout(&f->vcpu, STUCK_S) == 0, "%s", f->vm.error);
+	enum run_outcome outcome = run_to_end(f);
+	if (outcome == RUN_FINISHED)
+		return;
+
+	struct kvm_regs regs = regs_of(f);
+	struct kvm_irqchip pic = {.chip_id = KVM_IRQCHIP_PIC_MASTER};
+	int pic_ok = ioctl(f->vm.vm_fd, KVM_GET_IRQCHIP, &pic) == 0;
+	struct serial *s = &f->vm.com1;
+	pthread_mutex_lock(&s->lock);
+	struct uart u = s->uart;
+	unsigned ring = s->input_count;
+	pthread_mutex_unlock(&s->lock);
+	const char *output = output_of(&f->vm, &f->c);
+	size_t shown = strlen(output) > 200 ? 200 : strlen(output); /* Check's messages are short */
+	ck_abort_msg("the guest did not end (run outcome %d: %s): rip 0x%llx rflags 0x%llx; "
+		     "echoed %llu bytes in %llu interrupts, done flag %llu; UART ier 0x%x mcr "
+		     "0x%x rx_count %u irq_level %d, %u bytes in the ring; PIC %s irr 0x%x imr "
+		     "0x%x isr 0x%x last_irr 0x%x; the output's last %zu bytes '%s'",
+		     outcome, f->vm.error, (unsigned long long)regs.rip,
+		     (unsigned long long)regs.rflags,
+		     (unsigned long long)guest_qword(f, RESULT_ADDR),
+		     (unsigned long long)guest_qword(f, RESULT_ADDR + 8),
+		     (unsigned long long)guest_qword(f, RESULT_ADDR + 16) & 0xff, u.ier, u.mcr,
+		     u.rx_count, u.irq_level, ring, pic_ok ? "" : "(KVM_GET_IRQCHIP failed)",
+		     pic.chip.pic.irr, pic.chip.pic.imr, pic.chip.pic.isr, pic.chip.pic.last_irr,
+		     shown, output + strlen(output) - shown);
+}
+
 /* Runs the guest to its exit port, the input coming from a pipe through the input thread. */
 static void run_with_pipe(struct fixture *f, const char *guest, const char *input, size_t len)
 {
@@ -40,7 +79,7 @@ static void run_with_pipe(struct fixture *f, const char *guest, const char *inpu
 
 	start_guest(f, guest, vcpu_set_long_mode);
 	ck_assert_msg(serial_start_input(&f->vm, fd) == 0, "%s", f->vm.error);
-	ck_assert_int_eq(run_to_end(f), RUN_FINISHED);
+	assert_runs_to_end(f);
 	ck_assert_uint_eq(f->vm.status, 0);
 	serial_stop_input(&f->vm);
 	close(fd);
@@ -195,7 +234,7 @@ START_TEST(irq_echo_with_input_from_memory)
 	start_guest(&f, "irq-echo.bin", vcpu_set_long_mode);
 	ck_assert(serial_feed(&f.vm, (const uint8_t *)"xyz", 3));
 	ck_assert(serial_feed(&f.vm, &(const uint8_t){ASCII_EOT}, 1)); /* as at EOF */
-	ck_assert_int_eq(run_to_end(&f), RUN_FINISHED);
+	assert_runs_to_end(&f);
 	ck_assert_str_eq(output_of(&f.vm, &f.c), "xyzguest reported 3 (0x3)\n");
 	ck_assert_uint_ge(guest_qword(&f, RESULT_ADDR + 8), 1);
 	finish(&f);
