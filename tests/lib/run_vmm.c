@@ -90,7 +90,8 @@ int run_program_argv(const char *program, const char *input, char *output, size_
 	while (waitpid(pid, &status, 0) < 0)
 		ck_assert_int_eq(errno, EINTR);
 	ck_assert_msg(WIFEXITED(status), "%s did not exit normally (%s): %s", program,
-		      WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "stopped", output);
+		      WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "stopped",
+		      output_tail(output));
 	return WEXITSTATUS(status);
 }
 
@@ -104,14 +105,22 @@ const char *expect_vmm_argv(int status, const char *text, const char *const args
 	static char output[65536];
 	int got = run_vmm_argv(NULL, output, sizeof(output), args);
 
-	ck_assert_msg(got == status, "the VMM exited with %d, not %d: %s", got, status, output);
+	ck_assert_msg(got == status, "the VMM exited with %d, not %d: %s", got, status,
+		      output_tail(output));
 	assert_contains(output, text);
 	return output;
 }
 
 void assert_contains(const char *out, const char *text)
 {
-	ck_assert_msg(strstr(out, text), "'%s' is not in: %s", text, out);
+	ck_assert_msg(strstr(out, text), "'%s' is not in: %s", text, output_tail(out));
+}
+
+const char *output_tail(const char *out)
+{
+	size_t len = strlen(out);
+
+	return len > OUTPUT_TAIL ? out + len - OUTPUT_TAIL : out;
 }
 
 unsigned occurrences(const char *text, const char *what)

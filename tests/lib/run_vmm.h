@@ -32,8 +32,16 @@ const char *expect_vmm_argv(int status, const char *text, const char *const args
 #define expect_vmm(status, text, ...)                                                              \
 	expect_vmm_argv(status, text, (const char *const[]){__VA_ARGS__, NULL})
 
-/* Fails the test, showing `text` and `out`, unless `out` contains `text`. */
+/* Fails the test, showing `text` and the end of `out`, unless `out` contains `text`. */
 void assert_contains(const char *out, const char *text);
+
+/*
+ * The end of a program's output, at most OUTPUT_TAIL bytes, for a failure message:
+ * Check refuses a message over 4 KiB ("Message string too long") and the test then
+ * ends saying nothing of why. The end is where a run that went wrong stopped.
+ */
+#define OUTPUT_TAIL 2048
+const char *output_tail(const char *out);
 
 /* How many times `what` occurs in `text`. */
 unsigned occurrences(const char *text, const char *what);

@@ -116,7 +116,7 @@ START_TEST(capstone_is_not_linked)
 	setenv("LD_TRACE_LOADED_OBJECTS", "1", 1);
 	run_vmm(out, sizeof(out), "--help");
 	unsetenv("LD_TRACE_LOADED_OBJECTS");
-	ck_assert_msg(!strstr(out, "libcapstone"), "the VMM links Capstone:\n%s", out);
+	ck_assert_msg(!strstr(out, "libcapstone"), "the VMM links Capstone:\n%s", output_tail(out));
 }
 END_TEST
 

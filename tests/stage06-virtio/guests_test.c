@@ -343,7 +343,7 @@ static uint64_t rbx_of(const char *out)
 {
 	const char *rbx = strstr(out, "rbx=0x");
 
-	ck_assert_msg(rbx != NULL, "no rbx in the dump:\n%s", out);
+	ck_assert_msg(rbx != NULL, "no rbx in the dump:\n%s", output_tail(out));
 	return strtoull(rbx + strlen("rbx=0x"), NULL, 16);
 }
 

@@ -153,7 +153,7 @@ static uint64_t x7_of(const char *out)
 {
 	const char *x7 = strstr(out, "x7=0x");
 
-	ck_assert_msg(x7 != NULL, "no x7 in the dump:\n%s", out);
+	ck_assert_msg(x7 != NULL, "no x7 in the dump:\n%s", output_tail(out));
 	return strtoull(x7 + strlen("x7=0x"), NULL, 16);
 }
 
