@@ -11,6 +11,7 @@
 #include "run_vmm.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,10 @@
 /* Linux's own lines go to COM1 too: the boot test reads them. */
 #define SELFTEST_CMDLINE "console=ttyS0 vmm.selftest"
 /*
- * The VMM's own limit, and Check's above it. A boot takes 12-22 s in the emulated
- * x86 host, where this test runs in CI: generous, for a loaded machine.
+ * The VMM's own limit, and Check's above two such boots. A boot takes 12-22 s in the
+ * emulated x86 host, where this test runs in CI, up to 50 s on a loaded machine.
  */
-#define BOOT_TIMEOUT "240"
+#define BOOT_TIMEOUT "120"
 #define CHECK_TIMEOUT 300
 #define SECTOR_SIZE 512
 /* What guest-asm/09-linux/init writes to sector 3: this line, then zeros. */
@@ -40,17 +41,44 @@ static void read_sector(const char *disk, unsigned sector, char out[SECTOR_SIZE]
 	close(fd);
 }
 
+/* The kernel and initrd ./run boots by default (guests/ beside the VMM), on its
+   default 2 vCPUs: what a reader who types ./run gets. */
+static int boot_selftest(char *out, size_t size, char disk[32])
+{
+	image_copy(disk);
+	return run_vmm(out, size, "--cmdline", SELFTEST_CMDLINE, "--disk", disk, "--timeout",
+		       BOOT_TIMEOUT);
+}
+
+/*
+ * In the emulated x86 host (qemu's TCG emulating AMD SVM, KVM over it, Linux over
+ * that) Linux on 2 vCPUs sometimes triple-faults or stops before /init: 2 of 70 boots
+ * beside a busy second host, and twice in four CI runs, twice at the same point
+ * (printing "Unstable clock detected", 4 s in), when the VMM had written nothing to
+ * guest memory since loading it (HACKING.md). Such a boot is shown and tried once more;
+ * a VMM that cannot boot Linux fails both.
+ */
+static bool stopped_before_init(const char *out)
+{
+	return !strstr(out, "init: Linux started /init") &&
+	       (strstr(out, "(KVM_EXIT_SHUTDOWN)") || strstr(out, "(--timeout)"));
+}
+
 START_TEST(boots_linux_which_reads_and_writes_the_disk)
 {
 	static char out[512 * 1024];
 	char disk[32];
 	char expected[SECTOR_SIZE] = WRITTEN_TEXT, sector[SECTOR_SIZE], line[128];
 
-	/* The kernel and initrd ./run boots by default (guests/ beside the VMM), on its
-	   default 2 vCPUs: what a reader who types ./run gets. */
-	image_copy(disk);
-	int status = run_vmm(out, sizeof(out), "--cmdline", SELFTEST_CMDLINE, "--disk", disk,
-			     "--timeout", BOOT_TIMEOUT);
+	int status = boot_selftest(out, sizeof(out), disk);
+	if (status != 0 && stopped_before_init(out)) {
+		fprintf(stderr,
+			"boot_test: the first boot stopped before /init (see the comment at "
+			"stopped_before_init); its end:\n%s\nboot_test: booting once more\n",
+			output_tail(out));
+		unlink(disk);
+		status = boot_selftest(out, sizeof(out), disk);
+	}
 	read_sector(disk, WRITTEN_SECTOR, sector);
 	unlink(disk);
 
