@@ -56,20 +56,18 @@ static void assert_runs_to_end(struct fixture *f)
 	struct uart u = s->uart;
 	unsigned ring = s->input_count;
 	pthread_mutex_unlock(&s->lock);
-	const char *output = output_of(&f->vm, &f->c);
-	size_t shown = strlen(output) > 200 ? 200 : strlen(output); /* Check's messages are short */
-	ck_abort_msg("the guest did not end (run outcome %d: %s): rip 0x%llx rflags 0x%llx; "
-		     "echoed %llu bytes in %llu interrupts, done flag %llu; UART ier 0x%x mcr "
-		     "0x%x rx_count %u irq_level %d, %u bytes in the ring; PIC %s irr 0x%x imr "
-		     "0x%x isr 0x%x last_irr 0x%x; the output's last %zu bytes '%s'",
-		     outcome, f->vm.error, (unsigned long long)regs.rip,
-		     (unsigned long long)regs.rflags,
-		     (unsigned long long)guest_qword(f, RESULT_ADDR),
-		     (unsigned long long)guest_qword(f, RESULT_ADDR + 8),
-		     (unsigned long long)guest_qword(f, RESULT_ADDR + 16) & 0xff, u.ier, u.mcr,
-		     u.rx_count, u.irq_level, ring, pic_ok ? "" : "(KVM_GET_IRQCHIP failed)",
-		     pic.chip.pic.irr, pic.chip.pic.imr, pic.chip.pic.isr, pic.chip.pic.last_irr,
-		     shown, output + strlen(output) - shown);
+	const char *output = output_tail(output_of(&f->vm, &f->c));
+	ck_abort_msg(
+	    "the guest did not end (run outcome %d: %s): rip 0x%llx rflags 0x%llx; "
+	    "echoed %llu bytes in %llu interrupts, done flag %llu; UART ier 0x%x mcr "
+	    "0x%x rx_count %u irq_level %d, %u bytes in the ring; PIC %s irr 0x%x imr "
+	    "0x%x isr 0x%x last_irr 0x%x; the output ends: '%s'",
+	    outcome, f->vm.error, (unsigned long long)regs.rip, (unsigned long long)regs.rflags,
+	    (unsigned long long)guest_qword(f, RESULT_ADDR),
+	    (unsigned long long)guest_qword(f, RESULT_ADDR + 8),
+	    (unsigned long long)guest_qword(f, RESULT_ADDR + 16) & 0xff, u.ier, u.mcr, u.rx_count,
+	    u.irq_level, ring, pic_ok ? "" : "(KVM_GET_IRQCHIP failed)", pic.chip.pic.irr,
+	    pic.chip.pic.imr, pic.chip.pic.isr, pic.chip.pic.last_irr, output);
 }
 
 /* Runs the guest to its exit port, the input coming from a pipe through the input thread. */
